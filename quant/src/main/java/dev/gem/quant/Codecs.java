@@ -1,0 +1,26 @@
+package dev.gem.quant;
+
+import dev.gem.tensor.DType;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The scalar reference codec of every storage type GEM supports, keyed by {@link DType}. */
+public final class Codecs {
+    private static final Map<DType, BlockCodec> CODECS = new EnumMap<>(DType.class);
+
+    static {
+        // Registered by the format classes of this package.
+    }
+
+    private Codecs() {}
+
+    public static boolean supports(DType t) { return CODECS.containsKey(t); }
+
+    /** The codec for {@code t}; an error naming the type when GEM cannot decode it. */
+    public static BlockCodec of(DType t) {
+        BlockCodec c = CODECS.get(t);
+        if (c == null) throw new UnsupportedOperationException("GEM cannot decode tensors of type " + t + " yet");
+        return c;
+    }
+}
