@@ -66,4 +66,17 @@ public abstract class Kernels {
 
     /** Copies row {@code row} of {@code w}, decoded to floats, into {@code out[outOff ..]} (embedding lookups). */
     public abstract void row(Tensor w, long row, float[] out, int outOff);
+
+    /**
+     * One query head attending over cached positions [0, n): scores = q·k_t * scale, softmax, out = sum p_t v_t.
+     * Key and value of position t start at {@code kv + t * stride} in {@code keys} and {@code values}.
+     * {@code scratch} holds at least n floats.
+     */
+    public void attend(float[] q, int qOff, float[] keys, float[] values, int kv, int stride, int n, int headDim,
+                       float scale, float[] scratch, float[] out, int outOff) {
+        for (int t = 0; t < n; t++) scratch[t] = dot(q, qOff, keys, kv + t * stride, headDim) * scale;
+        softmax(scratch, 0, n);
+        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
+        for (int t = 0; t < n; t++) axpy(scratch[t], values, kv + t * stride, out, outOff, headDim);
+    }
 }
