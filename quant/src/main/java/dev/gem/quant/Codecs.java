@@ -10,7 +10,12 @@ public final class Codecs {
     private static final Map<DType, BlockCodec> CODECS = new EnumMap<>(DType.class);
 
     static {
-        // Registered by the format classes of this package.
+        for (BlockCodec c : new BlockCodec[] {
+                new F32Codec(), new F16Codec(), new BF16Codec(),
+                new Q8_0Codec(), new Q4_0Codec(), new Q4_1Codec(), new Q5_0Codec(), new Q5_1Codec(),
+        }) {
+            CODECS.put(c.type(), c);
+        }
     }
 
     private Codecs() {}
