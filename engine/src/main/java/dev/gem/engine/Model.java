@@ -1,0 +1,143 @@
+package dev.gem.engine;
+
+import dev.gem.engine.model.Architecture;
+import dev.gem.engine.model.ModelConfig;
+import dev.gem.engine.model.Weights;
+import dev.gem.format.GgufFile;
+import dev.gem.format.ModelFileException;
+import dev.gem.kernels.Backend;
+import dev.gem.kernels.Kernels;
+import dev.gem.kernels.ThreadPool;
+import dev.gem.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * A loaded language model: its GGUF file mapped once, its tokenizer, and a pool of kernel threads.
+ * Generation state lives in {@link Session}s; one model can serve several sessions (their forward passes take turns).
+ *
+ * <pre>{@code
+ * try (Model model = Model.load(Path.of("model.gguf"))) {
+ *     model.generate("Once upon a time", GenerateOptions.defaults(), (id, text) -> {
+ *         System.out.print(text);
+ *         return true;
+ *     });
+ * }
+ * }</pre>
+ *
+ * Closing the model unmaps the file and stops its threads; sessions of a closed model fail with an
+ * {@link IllegalStateException} rather than touching unmapped memory.
+ */
+public final class Model implements AutoCloseable {
+    /** Classpath location of the embedded demo model (Karpathy's stories260K, MIT licensed). */
+    public static final String DEMO_RESOURCE = "/dev/gem/engine/demo/stories260K.gguf";
+
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final Weights weights;
+    private final Tokenizer tokenizer;
+    private final Kernels kernels;
+    private final ThreadPool pool;
+    private final ModelOptions options;
+    private volatile boolean closed;
+
+    private Model(GgufFile file, ModelOptions options) throws ModelFileException {
+        this.file = file;
+        this.options = options;
+        this.kernels = Backend.get();
+        var md = file.metadata();
+        String archName = md.getString("general.architecture");
+        Architecture arch = Architecture.forName(archName);
+        if (arch == null)
+            throw new ModelFileException(file.name(), "unsupported architecture '" + archName + "' (GEM runs: " + Architecture.supportedNames() + ")");
+        this.tokenizer = Tokenizer.fromGguf(md);
+        this.config = ModelConfig.read(md, arch, tokenizer.vocabSize());
+        this.weights = new Weights(file, config, kernels);
+        this.pool = new ThreadPool(options.threads());
+    }
+
+    /** Opens a GGUF model with default options. */
+    public static Model load(Path path) throws IOException {
+        return load(path, ModelOptions.defaults());
+    }
+
+    public static Model load(Path path, ModelOptions options) throws IOException {
+        GgufFile f = GgufFile.open(path);
+        try {
+            return new Model(f, options);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** The small story model embedded in GEM, for demos and smoke tests. */
+    public static Model loadDemo(ModelOptions options) throws IOException {
+        try (InputStream in = Model.class.getResourceAsStream(DEMO_RESOURCE)) {
+            if (in == null) throw new IOException("the embedded demo model " + DEMO_RESOURCE + " is missing from this build");
+            byte[] bytes = in.readAllBytes();
+            Arena arena = Arena.ofShared();
+            MemorySegment seg = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+            GgufFile f = GgufFile.read(seg, "embedded:stories260K.gguf", arena);
+            try {
+                return new Model(f, options);
+            } catch (IOException | RuntimeException e) {
+                f.close();
+                throw e;
+            }
+        }
+    }
+
+    public ModelConfig config() { return config; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public Kernels kernels() { return kernels; }
+
+    public ModelOptions options() { return options; }
+
+    /** The underlying file (metadata, tensors). */
+    public GgufFile file() { return file; }
+
+    Weights weights() { return weights; }
+
+    ThreadPool pool() { return pool; }
+
+    /** Context positions a new session gets. */
+    public int contextSize() {
+        int c = options.contextSize() > 0 ? options.contextSize() : Math.min(config.contextLength(), ModelOptions.DEFAULT_CONTEXT);
+        return c;
+    }
+
+    /** A fresh conversation state (KV cache and buffers) with the model's context size. */
+    public Session newSession() {
+        checkOpen();
+        return new Session(this, contextSize());
+    }
+
+    /** Generates a continuation of {@code prompt} in a throw-away session. */
+    public GenerationResult generate(String prompt, GenerateOptions options, TokenListener listener) {
+        try (Session s = newSession()) {
+            return s.generate(prompt, options, listener);
+        }
+    }
+
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("model " + file.name() + " is closed");
+    }
+
+    @Override
+    public void close() {
+        synchronized (pool) {
+            if (closed) return;
+            closed = true;
+            pool.close();
+            file.close();
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.gem.engine;
+
+import dev.gem.engine.model.KvCache;
+import dev.gem.engine.model.Transformer;
+import dev.gem.engine.sample.Sampler;
+import dev.gem.tokenizer.StreamDecoder;
+
+import java.util.Arrays;
+
+/**
+ * One conversation with a model: the KV cache of everything fed so far and the activation buffers of the forward
+ * pass. Feeding tokens extends the context; {@link #reset} forgets it. Not thread-safe: use one session per thread.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final KvCache cache;
+    private final Transformer transformer;
+    private final float[] logits;
+    private int position;
+
+    Session(Model model, int contextSize) {
+        this.model = model;
+        this.cache = new KvCache(model.config(), contextSize);
+        int batch = Math.min(model.options().batchSize(), contextSize);
+        this.transformer = new Transformer(model.config(), model.weights(), model.kernels(), model.pool(), batch);
+        this.logits = new float[model.config().vocab()];
+    }
+
+    /** Positions used so far. */
+    public int position() { return position; }
+
+    public int contextSize() { return cache.capacity(); }
+
+    /** Forgets everything fed so far. */
+    public void reset() { position = 0; }
+
+    /**
+     * Feeds tokens (in batches) and returns the logits after the last one. The returned array is reused by the next
+     * call. Fails with a clear message when the tokens do not fit in the remaining context.
+     */
+    public float[] feed(int[] tokens) {
+        if (tokens.length == 0) throw new IllegalArgumentException("nothing to feed");
+        if (position + tokens.length > cache.capacity())
+            throw new IllegalStateException("context full: " + position + " positions used, " + tokens.length
+                    + " more do not fit in " + cache.capacity() + " (raise the context size)");
+        int batch = transformer.batchSize();
+        for (int off = 0; off < tokens.length; off += batch) {
+            int n = Math.min(batch, tokens.length - off);
+            boolean last = off + n == tokens.length;
+            synchronized (model.pool()) {
+                model.checkOpen();
+                transformer.forward(tokens, off, n, position, cache, logits, last ? 1 : 0);
+            }
+            position += n;
+        }
+        return logits;
+    }
+
+    /** Tokenizes {@code prompt} (with BOS if the options and vocabulary say so) and generates a continuation. */
+    public GenerationResult generate(String prompt, GenerateOptions options, TokenListener listener) {
+        boolean bos = options.addBos() && position == 0 && model.tokenizer().addsBos();
+        int[] ids = model.tokenizer().encode(prompt, bos, true);
+        if (ids.length == 0) {
+            int b = model.tokenizer().bos();
+            if (b < 0) throw new IllegalArgumentException("empty prompt and the vocabulary has no BOS token to start from");
+            ids = new int[]{b};
+        }
+        return generate(ids, options, listener);
+    }
+
+    /** Generates a continuation of the given prompt tokens. */
+    public GenerationResult generate(int[] prompt, GenerateOptions options, TokenListener listener) {
+        Sampler sampler = new Sampler(options.sampler());
+        for (int t : prompt) sampler.accept(t);
+        long t0 = System.nanoTime();
+        float[] l = feed(prompt);
+        long t1 = System.nanoTime();
+        int vocab = model.config().vocab();
+        StreamDecoder decoder = model.tokenizer().streamDecoder();
+        StringBuilder text = new StringBuilder();
+        int[] out = new int[Math.max(16, options.maxTokens())];
+        int count = 0;
+        GenerationResult.StopReason reason = GenerationResult.StopReason.MAX_TOKENS;
+        int[] one = new int[1];
+        while (count < options.maxTokens()) {
+            int next = sampler.sample(l, 0, vocab);
+            if (options.stopAtEog() && model.tokenizer().isEndOfGeneration(next)) {
+                reason = GenerationResult.StopReason.END_OF_GENERATION;
+                break;
+            }
+            out[count++] = next;
+            sampler.accept(next);
+            String piece = decoder.next(next);
+            text.append(piece);
+            if (listener != null && !listener.onToken(next, piece)) {
+                reason = GenerationResult.StopReason.LISTENER;
+                break;
+            }
+            if (count == options.maxTokens()) break;
+            if (position >= cache.capacity()) {
+                reason = GenerationResult.StopReason.CONTEXT_FULL;
+                break;
+            }
+            one[0] = next;
+            l = feed(one);
+        }
+        String tail = decoder.flush();
+        if (!tail.isEmpty()) {
+            text.append(tail);
+            if (listener != null) listener.onToken(-1, tail);
+        }
+        long t2 = System.nanoTime();
+        return new GenerationResult(Arrays.copyOf(out, count), text.toString(), prompt.length, t1 - t0, t2 - t1, reason);
+    }
+
+    @Override
+    public void close() {
+        // The cache is heap memory; nothing to release eagerly. Kept AutoCloseable so callers scope sessions.
+    }
+}

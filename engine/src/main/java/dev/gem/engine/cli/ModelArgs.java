@@ -1,0 +1,44 @@
+package dev.gem.engine.cli;
+
+import dev.gem.engine.Model;
+import dev.gem.engine.ModelOptions;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The options every command that opens a model shares. */
+public final class ModelArgs {
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF model to load (default: the small story model embedded in gem.jar)")
+    Path model;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N",
+            description = "kernel threads (default: all ${sys:gem.cpus} available processors)")
+    Integer threads;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
+            description = "context size in tokens (default: the model's, at most " + ModelOptions.DEFAULT_CONTEXT + ")")
+    int contextSize;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "64",
+            description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    ModelOptions options() {
+        ModelOptions o = ModelOptions.defaults().withContextSize(contextSize).withBatchSize(batchSize);
+        return threads == null ? o : o.withThreads(threads);
+    }
+
+    Model open() throws IOException {
+        return model == null ? Model.loadDemo(options()) : Model.load(model, options());
+    }
+
+    String modelName() {
+        return model == null ? "embedded stories260K" : model.toString();
+    }
+
+    static {
+        System.setProperty("gem.cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    }
+}
