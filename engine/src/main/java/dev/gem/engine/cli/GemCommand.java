@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +81,7 @@ public final class GemCommand implements Callable<Integer> {
         if (nPredict < -1) throw new IllegalArgumentException("-n must be -1 or more, got " + nPredict);
         long s = seed == -1 ? new java.util.Random().nextLong() & Long.MAX_VALUE : seed;
         SamplerSettings sampler = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, s);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
         try (Model model = modelArgs.open()) {
             int max = nPredict == -1 ? model.contextSize() : nPredict;
             GenerateOptions opts = new GenerateOptions(max, sampler, true, true);
@@ -94,7 +94,7 @@ public final class GemCommand implements Callable<Integer> {
             });
             out.println();
             out.flush();
-            System.err.println("gem: " + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s));
+            spec.commandLine().getErr().println("gem: " + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s));
         }
         return 0;
     }
