@@ -5,8 +5,11 @@
 //   <TYPE>.q.gz    ggml_quantize_chunk(TYPE, input, 32 rows of 256, no imatrix): exactly what llama-quantize writes
 //                  (for Q8_1 and Q8_K, which llama-quantize never writes, quantize_row_*_ref)
 //   <TYPE>.rnd.gz  random bytes: whole blocks of TYPE, fp16/float fields included
-//   <TYPE>.rnd.f32.gz  ggml's dequantize_row_* (to_float) of those bytes
+//   <TYPE>.rnd.f32.gz  ggml's dequantize_row_* (to_float) of those bytes (none for F32 and Q8_1, which ggml
+//                  does not decode through these entry points)
 //   input.f32.gz   the 8192 input floats (little-endian float32)
+//   procedural.txt FNV-1a 64 hashes of ggml's quantization of 2048 rows of 256 made by procedural_input(), which uses
+//                  only integer and exact float operations so that GgmlGoldenTest can rebuild the same floats
 //
 // build: gcc -O2 -I$LLAMA/ggml/include -I$LLAMA/ggml/src make_golden.c -L$LIBDIR -lggml-base -lm -o make_golden
 // run:   LD_LIBRARY_PATH=$LIBDIR ./make_golden OUTDIR && gzip -9n OUTDIR/*
@@ -19,6 +22,7 @@
 
 void quantize_row_q8_1_ref(const float * x, void * y, int64_t k);
 void quantize_row_q8_K_ref(const float * x, void * y, int64_t k);
+void dequantize_row_q8_K(const void * x, float * y, int64_t k);
 
 #define ROWS 32
 #define ROW 256
@@ -87,6 +91,34 @@ static void make_input(float * x) {
     }
 }
 
+// Integer sums of four 22-bit draws (roughly Gaussian; uniform 24-bit draws on odd rows), exact in float, scaled by a power of two per row; some zeros,
+// rare outliers and a per-row offset. Every step is exact or a single IEEE float operation, so Java reproduces it.
+static void procedural_input(float * x, int rows) {
+    uint64_t s = 0x2545F4914F6CDD1Dull;
+    for (int r = 0; r < rows; r++) {
+        float scale = ldexpf(1.f, (r % 17) - 8 - 23);
+        float offset = (r % 5 == 0) ? ldexpf(0.75f, (r % 17) - 8) : 0.f;
+        for (int i = 0; i < ROW; i++) {
+            int32_t c = 0;
+            if (r % 2) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; c = (int32_t)(s >> 40); }   // uniform rows
+            else for (int k = 0; k < 4; k++) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; c += (int32_t)(s >> 42); }
+            c -= 1 << 23;
+            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            uint32_t u = (uint32_t)(s >> 32);
+            float v = (float) c * scale;
+            if ((u & 15) == 0) v = 0.f;
+            else if ((u >> 8 & 255) == 0) v = v * 64.f;
+            x[r * ROW + i] = v + offset;
+        }
+    }
+}
+
+static uint64_t fnv1a(const uint8_t * p, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ull; }
+    return h;
+}
+
 int main(int argc, char ** argv) {
     if (argc != 2) { fprintf(stderr, "usage: make_golden OUTDIR\n"); return 2; }
     const char * dir = argv[1];
@@ -99,6 +131,16 @@ int main(int argc, char ** argv) {
         GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_1, GGML_TYPE_Q8_K, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K,
         GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS, GGML_TYPE_MXFP4,
     };
+    const int proc_rows = 2048;
+    float * px = malloc(sizeof(float) * proc_rows * ROW);
+    procedural_input(px, proc_rows);
+    char hpath[512];
+    snprintf(hpath, sizeof hpath, "%s/procedural.txt", dir);
+    FILE * hashes = fopen(hpath, "w");
+    if (!hashes) { perror(hpath); return 1; }
+    fprintf(hashes, "# FNV-1a 64 of ggml's quantization of procedural_input(2048 rows of 256)\n");
+    fprintf(hashes, "INPUT %016llx\n", (unsigned long long) fnv1a((const uint8_t *) px, sizeof(float) * proc_rows * ROW));
+
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         enum ggml_type type = types[t];
         const char * name = ggml_type_name(type);
@@ -114,18 +156,28 @@ int main(int argc, char ** argv) {
         put(dir, file, q, bytes);
         free(q);
 
+        size_t pbytes = ggml_row_size(type, (int64_t) proc_rows * ROW);
+        uint8_t * pq = calloc(1, pbytes);
+        if (type == GGML_TYPE_Q8_1) quantize_row_q8_1_ref(px, pq, (int64_t) proc_rows * ROW);
+        else if (type == GGML_TYPE_Q8_K) quantize_row_q8_K_ref(px, pq, (int64_t) proc_rows * ROW);
+        else ggml_quantize_chunk(type, px, pq, 0, proc_rows, ROW, NULL);
+        fprintf(hashes, "%s %016llx\n", upper, (unsigned long long) fnv1a(pq, pbytes));
+        free(pq);
+
         const struct ggml_type_traits * tr = ggml_get_type_traits(type);
-        if (!tr->to_float) continue;                      // Q8_1: ggml never decodes it
+        ggml_to_float_t to_float = type == GGML_TYPE_Q8_K ? (ggml_to_float_t) dequantize_row_q8_K : tr->to_float;
+        if (!to_float) continue;                          // Q8_1: ggml never decodes it
         size_t rbytes = ggml_row_size(type, RANDOM_ELEMENTS);
         uint8_t * r = malloc(rbytes);
         for (size_t i = 0; i < rbytes; i++) r[i] = (uint8_t) next();
         float * y = malloc(RANDOM_ELEMENTS * sizeof(float));
-        tr->to_float(r, y, RANDOM_ELEMENTS);
+        to_float(r, y, RANDOM_ELEMENTS);
         snprintf(file, sizeof file, "%s.rnd", upper);
         put(dir, file, r, rbytes);
         snprintf(file, sizeof file, "%s.rnd.f32", upper);
         put(dir, file, y, RANDOM_ELEMENTS * sizeof(float));
         free(r); free(y);
     }
+    fclose(hashes);
     return 0;
 }

@@ -13,6 +13,9 @@ public final class Codecs {
         for (BlockCodec c : new BlockCodec[] {
                 new F32Codec(), new F16Codec(), new BF16Codec(),
                 new Q8_0Codec(), new Q4_0Codec(), new Q4_1Codec(), new Q5_0Codec(), new Q5_1Codec(),
+                new Q8_1Codec(), new Q8_KCodec(),
+                new Q2_KCodec(), new Q3_KCodec(), new Q4_KCodec(), new Q5_KCodec(), new Q6_KCodec(),
+                new IQ4_NLCodec(), new IQ4_XSCodec(), new MXFP4Codec(),
         }) {
             CODECS.put(c.type(), c);
         }

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.*;
 /** What every registered codec must do, whatever its format. */
 class CodecContractTest {
     static final Set<DType> EXPECTED = EnumSet.of(
-            DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1);
+            DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1,
+            DType.Q8_1, DType.Q8_K, DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K,
+            DType.IQ4_NL, DType.IQ4_XS, DType.MXFP4);
 
     static Stream<DType> supported() {
         return Arrays.stream(DType.values()).filter(Codecs::supports);

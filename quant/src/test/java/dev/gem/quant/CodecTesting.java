@@ -111,6 +111,15 @@ final class CodecTesting {
         }
     }
 
+    static String goldenText(String name) {
+        try (InputStream in = CodecTesting.class.getResourceAsStream("/ggml/" + name)) {
+            if (in == null) throw new IllegalStateException("missing test resource ggml/" + name);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static float[] goldenFloats(String name) {
         byte[] b = golden(name);
         float[] f = new float[b.length / 4];

@@ -5,6 +5,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -22,9 +26,85 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class GgmlGoldenTest {
     static final float[] INPUT = goldenFloats("input.f32");
+    static final int PROCEDURAL_ROWS = 2048;
+
+    /**
+     * A Java copy of make_golden.c's procedural_input: only integer arithmetic, exact float conversions and single
+     * IEEE float operations, so it yields the very same floats as the C.
+     */
+    static float[] proceduralInput() {
+        float[] x = new float[PROCEDURAL_ROWS * 256];
+        long s = 0x2545F4914F6CDD1DL;
+        for (int r = 0; r < PROCEDURAL_ROWS; r++) {
+            float scale = Math.scalb(1f, r % 17 - 8 - 23);
+            float offset = r % 5 == 0 ? Math.scalb(0.75f, r % 17 - 8) : 0f;
+            for (int i = 0; i < 256; i++) {
+                int c = 0;
+                if (r % 2 == 1) {
+                    s = xorshift(s);
+                    c = (int) (s >>> 40);
+                } else {
+                    for (int k = 0; k < 4; k++) {
+                        s = xorshift(s);
+                        c += (int) (s >>> 42);
+                    }
+                }
+                c -= 1 << 23;
+                s = xorshift(s);
+                int u = (int) (s >>> 32);
+                float v = c * scale;
+                if ((u & 15) == 0) v = 0f;
+                else if ((u >>> 8 & 255) == 0) v = v * 64f;
+                x[r * 256 + i] = v + offset;
+            }
+        }
+        return x;
+    }
+
+    private static long xorshift(long s) {
+        s ^= s << 13;
+        s ^= s >>> 7;
+        s ^= s << 17;
+        return s;
+    }
+
+    static long fnv1a(byte[] b) {
+        long h = 0xcbf29ce484222325L;
+        for (byte v : b) {
+            h ^= v & 0xff;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    static Map<String, Long> proceduralHashes() {
+        Map<String, Long> m = new HashMap<>();
+        for (String line : CodecTesting.goldenText("procedural.txt").split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) continue;
+            String[] f = line.trim().split(" ");
+            m.put(f[0], Long.parseUnsignedLong(f[1], 16));
+        }
+        return m;
+    }
 
     @ParameterizedTest
-    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_1", "Q8_K",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "MXFP4"})
+    void quantizesHalfAMillionProceduralValuesLikeGgml(DType type) {
+        // 2048 more super-blocks than the detailed golden rows, checked through a hash of ggml's bytes: rare paths
+        // of the scale searches (late refinement sweeps, near-ties between candidate scales) get exercised.
+        float[] x = proceduralInput();
+        Map<String, Long> hashes = proceduralHashes();
+        byte[] inputBytes = new byte[x.length * 4];
+        ByteBuffer.wrap(inputBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(x);
+        assertEquals(hashes.get("INPUT"), fnv1a(inputBytes), "the Java procedural input differs from the C one");
+        byte[] q = CodecTesting.encode(Codecs.of(type), x);
+        assertEquals(Long.toHexString(hashes.get(type.name())), Long.toHexString(fnv1a(q)), type + " bytes differ from ggml's");
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_1", "Q8_K",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "MXFP4"})
     void quantizesLikeGgml(DType type) {
         BlockCodec codec = Codecs.of(type);
         byte[] expected = golden(type + ".q");
@@ -44,7 +124,8 @@ class GgmlGoldenTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_K",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "MXFP4"})
     void decodesRandomBlocksLikeGgml(DType type) {
         float[] expected = goldenFloats(type + ".rnd.f32");
         float[] actual = decode(Codecs.of(type), golden(type + ".rnd"));
