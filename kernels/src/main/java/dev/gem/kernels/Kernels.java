@@ -68,15 +68,62 @@ public abstract class Kernels {
     public abstract void row(Tensor w, long row, float[] out, int outOff);
 
     /**
-     * One query head attending over cached positions [0, n): scores = q·k_t * scale, softmax, out = sum p_t v_t.
-     * Key and value of position t start at {@code kv + t * stride} in {@code keys} and {@code values}.
-     * {@code scratch} holds at least n floats.
+     * One query head attending over cached positions [from, to): scores = q·k_t * scale (then c·tanh(score/c) when
+     * {@code softcap} c is positive), softmax, out = sum p_t v_t. The key of position t starts at
+     * {@code kOff + t * kStride} in {@code keys}, its value at {@code vOff + t * vStride} in {@code values}.
+     * {@code scratch} holds at least {@code to} floats.
      */
-    public void attend(float[] q, int qOff, float[] keys, float[] values, int kv, int stride, int n, int headDim,
-                       float scale, float[] scratch, float[] out, int outOff) {
-        for (int t = 0; t < n; t++) scratch[t] = dot(q, qOff, keys, kv + t * stride, headDim) * scale;
-        softmax(scratch, 0, n);
-        java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-        for (int t = 0; t < n; t++) axpy(scratch[t], values, kv + t * stride, out, outOff, headDim);
+    public void attend(float[] q, int qOff, float[] keys, int kOff, int kStride, float[] values, int vOff, int vStride,
+                       int from, int to, int headDim, int headDimV, float scale, float softcap, float[] scratch,
+                       float[] out, int outOff) {
+        for (int t = from; t < to; t++) scratch[t] = dot(q, qOff, keys, kOff + t * kStride, headDim) * scale;
+        if (softcap > 0) for (int t = from; t < to; t++) scratch[t] = softcap * (float) Math.tanh(scratch[t] / softcap);
+        softmax(scratch, from, to - from);
+        java.util.Arrays.fill(out, outOff, outOff + headDimV, 0f);
+        for (int t = from; t < to; t++) axpy(scratch[t], values, vOff + t * vStride, out, outOff, headDimV);
+    }
+
+    /** LayerNorm: out = (x - mean) / sqrt(var + eps) * w + b (w, b may be null). out may alias x. */
+    public void layernorm(float[] out, int outOff, float[] x, int xOff, float[] w, float[] b, int n, float eps) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += x[xOff + i];
+        float mean = (float) (sum / n);
+        double var = 0;
+        for (int i = 0; i < n; i++) {
+            float d = x[xOff + i] - mean;
+            var += d * d;
+        }
+        float inv = (float) (1.0 / Math.sqrt(var / n + eps));
+        for (int i = 0; i < n; i++) {
+            float v = (x[xOff + i] - mean) * inv;
+            if (w != null) v *= w[i];
+            if (b != null) v += b[i];
+            out[outOff + i] = v;
+        }
+    }
+
+    /** GELU with the tanh approximation (what GGUF models are run with). */
+    public void gelu(float[] x, int off, int n) {
+        for (int i = 0; i < n; i++) x[off + i] = geluScalar(x[off + i]);
+    }
+
+    /** gate[i] = gelu(gate[i]) * up[i]: the GeGLU activation (Gemma). */
+    public void geglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        for (int i = 0; i < n; i++) gate[gOff + i] = geluScalar(gate[gOff + i]) * up[uOff + i];
+    }
+
+    protected static float geluScalar(float x) {
+        final float c = 0.7978845608028654f; // sqrt(2/pi)
+        return 0.5f * x * (1f + (float) Math.tanh(c * x * (1f + 0.044715f * x * x)));
+    }
+
+    /** x[off+i] *= s. */
+    public void scale(float[] x, int off, int n, float s) {
+        for (int i = 0; i < n; i++) x[off + i] *= s;
+    }
+
+    /** x[off+i] += b[i]: biases. */
+    public void addBias(float[] x, int off, float[] b, int n) {
+        add(x, off, b, 0, n);
     }
 }
