@@ -1,34 +1,33 @@
 package dev.gem.engine.model;
 
 /**
- * Keys and values of every layer for positions [0, capacity). Row t of a layer holds the kvDim values of position t,
- * so one head's history is a strided walk, which is what {@code Kernels.attend} takes.
+ * Keys and values of every layer for positions [0, capacity). Row t of a layer holds position t's keys (kvDim values)
+ * and values (kvDimV values), so one head's history is a strided walk, which is what {@code Kernels.attend} takes.
  */
 public final class KvCache {
     final float[][] keys;
     final float[][] values;
-    final int kvDim;
+    final int kvDim, kvDimV;
     final int capacity;
 
     public KvCache(ModelConfig c, int capacity) {
         this.kvDim = c.kvDim();
+        this.kvDimV = c.kvDimV();
         this.capacity = capacity;
-        long bytes = 2L * c.layers() * capacity * kvDim * Float.BYTES;
-        if ((long) capacity * kvDim > Integer.MAX_VALUE)
+        if ((long) capacity * Math.max(kvDim, kvDimV) > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException("context of " + capacity + " positions is too large for one layer's cache");
         keys = new float[c.layers()][];
         values = new float[c.layers()][];
         for (int l = 0; l < c.layers(); l++) {
             keys[l] = new float[capacity * kvDim];
-            values[l] = new float[capacity * kvDim];
+            values[l] = new float[capacity * kvDimV];
         }
-        assert bytes > 0;
     }
 
     public int capacity() { return capacity; }
 
     /** Bytes the cache holds for a model shape and context size, for sizing decisions before allocating. */
     public static long bytesFor(ModelConfig c, int capacity) {
-        return 2L * c.layers() * capacity * c.kvDim() * Float.BYTES;
+        return (long) c.layers() * capacity * (c.kvDim() + c.kvDimV()) * Float.BYTES;
     }
 }

@@ -3,27 +3,35 @@ package dev.gem.engine.model;
 import dev.gem.kernels.Kernels;
 import dev.gem.kernels.Rope;
 import dev.gem.kernels.ThreadPool;
+import dev.gem.router.ExpertChoice;
+import dev.gem.router.TopKRouter;
 import dev.gem.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
- * The decoder forward pass, written once for every architecture. It reads like llama2.c's {@code forward}, with two
- * differences: it processes a batch of consecutive tokens at a time (one for decoding, many for a prompt), and the
- * places where model families differ consult the {@link Architecture} hooks.
+ * The forward pass, written once for every architecture. It reads like llama2.c's {@code forward}, with two
+ * differences: it processes a batch of consecutive tokens at a time (one when decoding, many for a prompt), and where
+ * model families differ it consults the {@link Architecture} hooks and the tensors the file actually has.
  *
- * <p>A Transformer holds activation buffers, so each generation session uses its own; the weights are shared.
+ * <p>A Transformer holds activation buffers, so each session uses its own; the weights are shared.
  */
 public final class Transformer {
     private final ModelConfig c;
     private final Weights w;
     private final Kernels k;
     private final ThreadPool pool;
-    private final Rope rope;
+    private final Rope rope, ropeSwa;
+    private final TopKRouter router;
     private final int batch;
 
     // activations for up to `batch` tokens, row-major [token][feature]
-    private final float[] x, xb, q, kk, vv, att, hb, hb2;
-    private final float[] cs;
-    private final ThreadLocal<float[]> scores;
+    private final float[] x, xb, q, kk, vv, att, ffOut, hb, hb2, qkv, cs;
+    // mixture-of-experts scratch
+    private final float[] routerLogits, moeIn, moeGate, moeUp, moeOut;
+    private final ExpertChoice[] choices;
+    private final int[] expertRows;
+    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
 
     /** @param batch the most tokens one {@link #forward} call may process */
     public Transformer(ModelConfig c, Weights w, Kernels k, ThreadPool pool, int batch) {
@@ -32,82 +40,181 @@ public final class Transformer {
         this.k = k;
         this.pool = pool;
         this.batch = batch;
-        this.rope = new Rope(c.ropeDims(), c.ropeTheta(), c.ropeScale(), w.ropeFreqFactors, c.arch().rope() == RopeKind.NEOX);
-        x = new float[batch * c.dim()];
-        xb = new float[batch * Math.max(c.dim(), c.qDim())];
+        boolean neox = c.arch().rope() == RopeKind.NEOX;
+        this.rope = new Rope(c.ropeDims(), c.ropeTheta(), c.ropeScale(), w.ropeFreqFactors, neox);
+        this.ropeSwa = new Rope(c.ropeDims(), c.ropeThetaSwa(), 1f, w.ropeFreqFactors, neox);
+        this.router = c.isMoe() ? new TopKRouter(c.gating(), c.expertsUsed(), c.expertNormalize(), c.expertScale()) : null;
+        int dim = c.dim();
+        int ff = Math.max(c.ffnDim(), Math.max(c.isMoe() ? c.expertFfnDim() : 0, c.isMoe() ? c.sharedExpertFfnDim() : 0));
+        x = new float[batch * dim];
+        xb = new float[batch * Math.max(dim, c.qDim())];
         q = new float[batch * c.qDim()];
         kk = new float[batch * c.kvDim()];
-        vv = new float[batch * c.kvDim()];
-        att = new float[batch * c.qDim()];
-        hb = new float[batch * c.ffnDim()];
-        hb2 = new float[batch * c.ffnDim()];
+        vv = new float[batch * c.kvDimV()];
+        att = new float[batch * c.attnOutDim()];
+        ffOut = new float[batch * dim];
+        hb = new float[batch * 2 * ff];
+        hb2 = new float[batch * ff];
+        qkv = new float[batch * (c.qDim() + c.kvDim() + c.kvDimV())];
         cs = new float[c.ropeDims()];
-        scores = ThreadLocal.withInitial(() -> new float[0]);
+        if (c.isMoe()) {
+            routerLogits = new float[batch * c.experts()];
+            moeIn = new float[batch * dim];
+            moeGate = new float[batch * c.expertFfnDim()];
+            moeUp = new float[batch * c.expertFfnDim()];
+            moeOut = new float[batch * dim];
+            choices = new ExpertChoice[batch];
+            for (int b = 0; b < batch; b++) choices[b] = new ExpertChoice(c.expertsUsed());
+            expertRows = new int[batch];
+        } else {
+            routerLogits = moeIn = moeGate = moeUp = moeOut = null;
+            choices = null;
+            expertRows = null;
+        }
     }
 
     public int batchSize() { return batch; }
 
     /**
      * Runs {@code n} tokens at positions pos0 .. pos0+n-1 through the model, appending their keys and values to the
-     * cache. Writes the logits of the last {@code logitRows} tokens to {@code logits} (row-major, vocab per row);
-     * 0 skips the output head entirely (prompt chunks before the last).
+     * cache. Decoders write the logits of the last {@code outRows} tokens to {@code out} (vocab per row; 0 skips the
+     * output head, as for prompt chunks before the last). Encoders write the final hidden states of all n tokens.
      */
-    public void forward(int[] tokens, int tokOff, int n, int pos0, KvCache cache, float[] logits, int logitRows) {
+    public void forward(int[] tokens, int tokOff, int n, int pos0, KvCache cache, float[] out, int outRows) {
         if (n < 1 || n > batch) throw new IllegalArgumentException("batch of " + n + " tokens, capacity " + batch);
         if (pos0 + n > cache.capacity())
             throw new IllegalStateException("context full: " + (pos0 + n) + " positions needed, " + cache.capacity() + " available");
-        int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffnDim(), hd = c.headDim();
-
-        for (int b = 0; b < n; b++) {
-            int tok = tokens[tokOff + b];
-            if (tok < 0 || tok >= c.vocab()) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary of " + c.vocab());
-            k.row(w.tokenEmbedding, tok, x, b * dim);
-        }
+        int dim = c.dim();
+        boolean enc = c.arch().encoder();
+        embed(tokens, tokOff, n, pos0);
 
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer L = w.layers[l];
 
-            // attention: normalise, project to q/k/v, rotate, remember k/v, attend, project back, add
-            for (int b = 0; b < n; b++) k.rmsnorm(xb, b * dim, x, b * dim, L.attnNorm, dim, c.normEps());
+            // attention block: normalise (pre-norm), project, rotate, remember k/v, attend, project back, add
+            if (enc) System.arraycopy(x, 0, xb, 0, n * dim);
+            else for (int b = 0; b < n; b++) norm(xb, b * dim, x, b * dim, L.attnNorm, L.attnNormBias);
+            projectQkv(L, n);
+            if (!enc) {
+                Rope r = c.sliding(l) ? ropeSwa : rope;
+                for (int b = 0; b < n; b++) {
+                    r.angles(pos0 + b, cs);
+                    r.rotate(q, b * c.qDim(), c.heads(), c.headDim(), cs);
+                    r.rotate(kk, b * c.kvDim(), c.kvHeads(), c.headDim(), cs);
+                }
+            }
+            System.arraycopy(kk, 0, cache.keys[l], pos0 * c.kvDim(), n * c.kvDim());
+            System.arraycopy(vv, 0, cache.values[l], pos0 * c.kvDimV(), n * c.kvDimV());
+            attention(cache, l, n, pos0);
+            matmul(L.wo, att, n, ffOut);
+            if (L.bo != null) for (int b = 0; b < n; b++) k.addBias(ffOut, b * dim, L.bo, dim);
+            residual(L.attnPostNorm, n);
+            if (enc) for (int b = 0; b < n; b++) k.layernorm(x, b * dim, x, b * dim, L.attnNorm, L.attnNormBias, dim, c.normEps());
+
+            // feed-forward block: normalise, dense or mixture-of-experts network, add
+            if (enc) System.arraycopy(x, 0, xb, 0, n * dim);
+            else for (int b = 0; b < n; b++) norm(xb, b * dim, x, b * dim, L.ffnNorm, L.ffnNormBias);
+            if (L.router != null) moe(L, n);
+            else dense(L.wGate, L.wUp, L.wDown, L.bUp, L.bDown, L.gateUpFused, c.ffnDim(), xb, n, ffOut);
+            residual(L.ffnPostNorm, n);
+            if (enc) for (int b = 0; b < n; b++) k.layernorm(x, b * dim, x, b * dim, L.ffnNorm, L.ffnNormBias, dim, c.normEps());
+        }
+
+        if (enc) {
+            System.arraycopy(x, 0, out, 0, n * dim);
+            return;
+        }
+        if (outRows <= 0) return;
+        int first = n - Math.min(outRows, n);
+        int rows = n - first;
+        for (int b = first; b < n; b++) norm(xb, (b - first) * dim, x, b * dim, w.outputNorm, w.outputNormBias);
+        matmul(w.output, xb, rows, out);
+        int vocab = c.vocab();
+        if (c.finalSoftcap() > 0 || c.logitScale() != 1f) {
+            float cap = c.finalSoftcap(), inv = 1f / c.logitScale();
+            for (int i = 0; i < rows * vocab; i++) {
+                float v = out[i] * inv;
+                out[i] = cap > 0 ? cap * (float) Math.tanh(v / cap) : v;
+            }
+        }
+    }
+
+    private void embed(int[] tokens, int tokOff, int n, int pos0) {
+        int dim = c.dim();
+        for (int b = 0; b < n; b++) {
+            int tok = tokens[tokOff + b];
+            if (tok < 0 || tok >= c.vocab()) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary of " + c.vocab());
+            k.row(w.tokenEmbedding, tok, x, b * dim);
+            if (c.embedScale() != 1f) k.scale(x, b * dim, dim, c.embedScale());
+            if (c.arch().encoder()) {
+                if (w.positionEmbedding != null) {
+                    k.row(w.positionEmbedding, pos0 + b, xb, 0);
+                    k.add(x, b * dim, xb, 0, dim);
+                }
+                if (w.tokenTypes != null) {
+                    k.row(w.tokenTypes, 0, xb, 0);
+                    k.add(x, b * dim, xb, 0, dim);
+                }
+                k.layernorm(x, b * dim, x, b * dim, w.embedNorm, w.embedNormBias, dim, c.normEps());
+            }
+        }
+    }
+
+    /** Pre-norm of decoders: RMSNorm (with an optional bias). */
+    private void norm(float[] out, int outOff, float[] in, int inOff, float[] weight, float[] bias) {
+        k.rmsnorm(out, outOff, in, inOff, weight, c.dim(), c.normEps());
+        if (bias != null) k.addBias(out, outOff, bias, c.dim());
+    }
+
+    /** x += postNorm(ffOut) * residualScale, for each token. */
+    private void residual(float[] postNorm, int n) {
+        int dim = c.dim();
+        for (int b = 0; b < n; b++) {
+            if (postNorm != null) k.rmsnorm(ffOut, b * dim, ffOut, b * dim, postNorm, dim, c.normEps());
+            if (c.residualScale() != 1f) k.scale(ffOut, b * dim, dim, c.residualScale());
+            k.add(x, b * dim, ffOut, b * dim, dim);
+        }
+    }
+
+    private void projectQkv(Weights.Layer L, int n) {
+        int qd = c.qDim(), kd = c.kvDim(), vd = c.kvDimV();
+        if (L.wqkv != null) {
+            int all = qd + kd + vd;
+            matmul(L.wqkv, xb, n, qkv);
+            for (int b = 0; b < n; b++) {
+                if (L.bqkv != null) k.addBias(qkv, b * all, L.bqkv, all);
+                System.arraycopy(qkv, b * all, q, b * qd, qd);
+                System.arraycopy(qkv, b * all + qd, kk, b * kd, kd);
+                System.arraycopy(qkv, b * all + qd + kd, vv, b * vd, vd);
+            }
+        } else {
             matmul(L.wq, xb, n, q);
             matmul(L.wk, xb, n, kk);
             matmul(L.wv, xb, n, vv);
             for (int b = 0; b < n; b++) {
-                rope.angles(pos0 + b, cs);
-                rope.rotate(q, b * qDim, c.heads(), hd, cs);
-                rope.rotate(kk, b * kvDim, c.kvHeads(), hd, cs);
+                if (L.bq != null) k.addBias(q, b * qd, L.bq, qd);
+                if (L.bk != null) k.addBias(kk, b * kd, L.bk, kd);
+                if (L.bv != null) k.addBias(vv, b * vd, L.bv, vd);
             }
-            System.arraycopy(kk, 0, cache.keys[l], pos0 * kvDim, n * kvDim);
-            System.arraycopy(vv, 0, cache.values[l], pos0 * kvDim, n * kvDim);
-            attention(cache, l, n, pos0);
-            matmul(L.wo, att, n, xb);
-            for (int b = 0; b < n; b++) k.add(x, b * dim, xb, b * dim, dim);
-
-            // feed-forward: normalise, gate and up projections, SwiGLU, down projection, add
-            for (int b = 0; b < n; b++) k.rmsnorm(xb, b * dim, x, b * dim, L.ffnNorm, dim, c.normEps());
-            matmul(L.wGate, xb, n, hb);
-            matmul(L.wUp, xb, n, hb2);
-            for (int b = 0; b < n; b++) k.swiglu(hb, b * ffn, hb2, b * ffn, ffn);
-            matmul(L.wDown, hb, n, xb);
-            for (int b = 0; b < n; b++) k.add(x, b * dim, xb, b * dim, dim);
         }
-
-        if (logitRows <= 0) return;
-        int first = n - Math.min(logitRows, n);
-        int rows = n - first;
-        for (int b = first; b < n; b++) k.rmsnorm(xb, (b - first) * dim, x, b * dim, w.outputNorm, dim, c.normEps());
-        matmul(w.output, xb, rows, logits);
+        if (L.qNorm != null) headNorm(q, n, qd, L.qNorm);
+        if (L.kNorm != null) headNorm(kk, n, kd, L.kNorm);
     }
 
-    private void matmul(Tensor weight, float[] in, int n, float[] out) {
-        if (n == 1) k.matvec(pool, weight, in, 0, out, 0);
-        else k.matmul(pool, weight, in, n, out);
+    /** RMSNorm of each head (weights of one head's length) or of the whole vector (weights of its full length). */
+    private void headNorm(float[] v, int n, int width, float[] weight) {
+        int span = weight.length;
+        for (int b = 0; b < n; b++)
+            for (int off = b * width; off < (b + 1) * width; off += span) k.rmsnorm(v, off, v, off, weight, span, c.normEps());
     }
 
-    /** Every (token, head) pair attends causally over the cache, in parallel. */
+    /** Every (token, head) pair attends over the cache, in parallel: causally (and within the window) or over all. */
     private void attention(KvCache cache, int layer, int n, int pos0) {
-        int heads = c.heads(), hd = c.headDim(), group = c.heads() / c.kvHeads(), qDim = c.qDim(), kvDim = c.kvDim();
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = c.heads() / c.kvHeads();
+        int qDim = c.qDim(), kvDim = c.kvDim(), kvDimV = c.kvDimV(), outDim = c.attnOutDim();
+        int window = c.sliding(layer) ? c.slidingWindow() : 0;
+        boolean causal = c.causal();
+        float scale = c.attentionScale(), cap = c.attnSoftcap();
         float[] keys = cache.keys[layer], values = cache.values[layer];
         pool.forRange(n * heads, (start, end) -> {
             float[] s = scores.get();
@@ -116,10 +223,97 @@ public final class Transformer {
                 scores.set(s);
             }
             for (int i = start; i < end; i++) {
-                int b = i / heads, h = i % heads;
-                int kvHead = h / group;
-                k.attend(q, b * qDim + h * hd, keys, values, kvHead * hd, kvDim, pos0 + b + 1, hd, scale, s, att, b * qDim + h * hd);
+                int b = i / heads, h = i % heads, kvHead = h / group;
+                int pos = pos0 + b;
+                int to = causal ? pos + 1 : pos0 + n;
+                int from = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                k.attend(q, b * qDim + h * hd, keys, kvHead * hd, kvDim, values, kvHead * hdv, kvDimV,
+                        from, to, hd, hdv, scale, cap, s, att, b * outDim + h * hdv);
             }
         });
+    }
+
+    /** A dense feed-forward network over n rows of {@code in}: gated (separate or fused gate/up) or plain; result in out. */
+    private void dense(Tensor gate, Tensor up, Tensor down, float[] bUp, float[] bDown, boolean fused, int ff,
+                       float[] in, int n, float[] out) {
+        if (fused) {
+            matmul(up, in, n, hb);
+            for (int b = 0; b < n; b++) {
+                if (bUp != null) k.addBias(hb, b * 2 * ff, bUp, 2 * ff);
+                activateGated(hb, b * 2 * ff, hb, b * 2 * ff + ff, ff);
+                System.arraycopy(hb, b * 2 * ff, hb2, b * ff, ff);
+            }
+            System.arraycopy(hb2, 0, hb, 0, n * ff);
+        } else if (gate != null) {
+            matmul(gate, in, n, hb);
+            matmul(up, in, n, hb2);
+            for (int b = 0; b < n; b++) activateGated(hb, b * ff, hb2, b * ff, ff);
+        } else {
+            matmul(up, in, n, hb);
+            for (int b = 0; b < n; b++) {
+                if (bUp != null) k.addBias(hb, b * ff, bUp, ff);
+                if (c.arch().activation() == Activation.GELU) k.gelu(hb, b * ff, ff);
+                else throw new IllegalStateException("ungated " + c.arch().activation() + " feed-forward is not implemented");
+            }
+        }
+        matmul(down, hb, n, out);
+        if (bDown != null) for (int b = 0; b < n; b++) k.addBias(out, b * c.dim(), bDown, c.dim());
+    }
+
+    private void activateGated(float[] gate, int gOff, float[] up, int uOff, int n) {
+        if (c.arch().activation() == Activation.GELU) k.geglu(gate, gOff, up, uOff, n);
+        else k.swiglu(gate, gOff, up, uOff, n);
+    }
+
+    /**
+     * Mixture of experts: route every token, then run each chosen expert once over all the tokens that chose it (so its
+     * weights stream once per batch and unchosen experts are never read), and add the weighted outputs.
+     * A shared expert, when present, runs densely on every token with its own sigmoid gate.
+     */
+    private void moe(Weights.Layer L, int n) {
+        int dim = c.dim(), ne = c.experts(), ef = c.expertFfnDim();
+        matmul(L.router, xb, n, routerLogits);
+        for (int b = 0; b < n; b++) router.route(routerLogits, b * ne, ne, choices[b]);
+        Arrays.fill(ffOut, 0, n * dim, 0f);
+        for (int e = 0; e < ne; e++) {
+            int rows = 0;
+            for (int b = 0; b < n; b++) {
+                ExpertChoice ch = choices[b];
+                for (int j = 0; j < ch.count; j++) {
+                    if (ch.experts[j] == e) {
+                        expertRows[rows] = b;
+                        System.arraycopy(xb, b * dim, moeIn, rows * dim, dim);
+                        rows++;
+                    }
+                }
+            }
+            if (rows == 0) continue;
+            matmul(L.gateExps.slice(e), moeIn, rows, moeGate);
+            matmul(L.upExps.slice(e), moeIn, rows, moeUp);
+            for (int r = 0; r < rows; r++) activateGated(moeGate, r * ef, moeUp, r * ef, ef);
+            matmul(L.downExps.slice(e), moeGate, rows, moeOut);
+            for (int r = 0; r < rows; r++) {
+                int b = expertRows[r];
+                ExpertChoice ch = choices[b];
+                float weight = 0;
+                for (int j = 0; j < ch.count; j++) if (ch.experts[j] == e) weight = ch.weights[j];
+                k.axpy(weight, moeOut, r * dim, ffOut, b * dim, dim);
+            }
+        }
+        if (L.wUpShared != null) {
+            int sf = c.sharedExpertFfnDim();
+            float[] shared = moeOut;
+            dense(L.wGateShared, L.wUpShared, L.wDownShared, null, null, false, sf, xb, n, shared);
+            for (int b = 0; b < n; b++) {
+                float g = 1f;
+                if (L.sharedGate != null) g = (float) (1.0 / (1.0 + Math.exp(-k.dot(L.sharedGate, 0, xb, b * dim, dim))));
+                k.axpy(g, shared, b * dim, ffOut, b * dim, dim);
+            }
+        }
+    }
+
+    private void matmul(Tensor weight, float[] in, int n, float[] out) {
+        if (n == 1) k.matvec(pool, weight, in, 0, out, 0);
+        else k.matmul(pool, weight, in, n, out);
     }
 }
