@@ -88,9 +88,4 @@ abstract class BlockwiseCodec implements BlockCodec {
     static void putHalf(byte[] b, int i, float v) {
         putU16(b, i, Float.floatToFloat16(v));
     }
-
-    /** The value ggml computes with after storing {@code v} as a half. */
-    static float roundTripHalf(float v) {
-        return Float.float16ToFloat(Float.floatToFloat16(v));
-    }
 }

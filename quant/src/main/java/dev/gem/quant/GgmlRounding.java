@@ -9,7 +9,8 @@ final class GgmlRounding {
 
     /** C's {@code roundf}: ties away from zero (Q8_0, Q8_1). Java's Math.round rounds ties up instead. */
     static int roundHalfAway(float v) {
-        // |v| + 0.5 is exact in double for every float below 2^52, so the floor is the true roundf.
+        // In double, |v| + 0.5 is exact whenever it can matter (|v| >= 0.25: the float's bits all fit beside the 0.5),
+        // and below that the floor is 0 either way, so this is C's roundf for every float.
         double r = Math.floor(Math.abs((double) v) + 0.5);
         return (int) (v < 0 ? -r : r);
     }

@@ -10,7 +10,7 @@ import dev.gem.tensor.DType;
  * previous block left in its scratch buffer, so its output is not even deterministic.
  */
 public final class IQ4_NLCodec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.IQ4_NL.blockSize;
 
     public IQ4_NLCodec() {
         super(DType.IQ4_NL);

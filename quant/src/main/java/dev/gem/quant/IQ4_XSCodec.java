@@ -8,7 +8,7 @@ import dev.gem.tensor.DType;
  * the high), qs[128] (16 bytes per group, nibbles as IQ4_NL). value = d·(scale - 32)·level.
  */
 public final class IQ4_XSCodec extends BlockwiseCodec {
-    static final int QK = 256;
+    static final int QK = DType.IQ4_XS.blockSize;
     static final int D = 0, SCALES_H = 2, SCALES_L = 4, QS = 8;
 
     public IQ4_XSCodec() {

@@ -8,7 +8,7 @@ import dev.gem.tensor.DType;
  * negatives) and halves the scale to compensate: value = level·2^(e-128).
  */
 public final class MXFP4Codec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.MXFP4.blockSize;
 
     /** ggml's kvalues_mxfp4: twice the E2M1 values, sign in bit 3. */
     static final byte[] LEVELS = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};

@@ -10,7 +10,7 @@ import static dev.gem.quant.GgmlRounding.nearestInt;
  * Quant bytes: for each half h of 128 values, byte 32·h + l holds elements 128·h + 32·s + l at bits 2s..2s+1.
  */
 public final class Q2_KCodec extends BlockwiseCodec {
-    static final int QK = 256;
+    static final int QK = DType.Q2_K.blockSize;
     static final int SCALES = 0, QS = 16, D = 80, DMIN = 82;
 
     public Q2_KCodec() {

@@ -12,7 +12,7 @@ import static dev.gem.quant.GgmlRounding.nearestInt;
  * j < 8, high nibble after), top two bits at bits 2·(j/4) of scales[8 + j % 4].
  */
 public final class Q3_KCodec extends BlockwiseCodec {
-    static final int QK = 256;
+    static final int QK = DType.Q3_K.blockSize;
     static final int HMASK = 0, QS = 32, SCALES = 96, D = 108;
 
     public Q3_KCodec() {

@@ -7,7 +7,7 @@ import dev.gem.tensor.DType;
  * nibble and element j+16 in its high nibble.
  */
 public final class Q4_0Codec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.Q4_0.blockSize;
 
     public Q4_0Codec() {
         super(DType.Q4_0);

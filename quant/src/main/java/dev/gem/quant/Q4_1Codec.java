@@ -7,7 +7,7 @@ import dev.gem.tensor.DType;
  * Q4_0 (low nibbles: elements 0..15, high nibbles: 16..31).
  */
 public final class Q4_1Codec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.Q4_1.blockSize;
 
     public Q4_1Codec() {
         super(DType.Q4_1);

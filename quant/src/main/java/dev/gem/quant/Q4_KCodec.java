@@ -10,7 +10,7 @@ import static dev.gem.quant.GgmlRounding.nearestInt;
  * Each 64 values share 32 bytes: the first 32 in the low nibbles, the next 32 in the high nibbles.
  */
 public final class Q4_KCodec extends BlockwiseCodec {
-    static final int QK = 256;
+    static final int QK = DType.Q4_K.blockSize;
     static final int D = 0, DMIN = 2, SCALES = 4, QS = 16;
 
     public Q4_KCodec() {

@@ -7,7 +7,7 @@ import dev.gem.tensor.DType;
  * nibbles ordered as Q4_0; value = (q - 16)·d.
  */
 public final class Q5_0Codec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.Q5_0.blockSize;
 
     public Q5_0Codec() {
         super(DType.Q5_0);

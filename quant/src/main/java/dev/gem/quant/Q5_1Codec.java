@@ -7,7 +7,7 @@ import dev.gem.tensor.DType;
  * value = q·d + m.
  */
 public final class Q5_1Codec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.Q5_1.blockSize;
 
     public Q5_1Codec() {
         super(DType.Q5_1);

@@ -8,7 +8,7 @@ import dev.gem.tensor.DType;
  * The fifth bit of element i is bit i/32 of qh[i % 32].
  */
 public final class Q5_KCodec extends BlockwiseCodec {
-    static final int QK = 256;
+    static final int QK = DType.Q5_K.blockSize;
     static final int D = 0, DMIN = 2, SCALES = 4, QH = 16, QS = 48;
 
     public Q5_KCodec() {

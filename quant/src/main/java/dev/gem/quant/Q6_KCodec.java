@@ -13,7 +13,7 @@ import static dev.gem.quant.GgmlRounding.nearestInt;
  * nibble in ql[64h + l + 32·(s % 2)] (low nibble for s < 2, high after) and its top bits at bits 2s of qh[32h + l].
  */
 public final class Q6_KCodec extends BlockwiseCodec {
-    static final int QK = 256;
+    static final int QK = DType.Q6_K.blockSize;
     static final int QL = 0, QH = 128, SCALES = 192, D = 208;
 
     public Q6_KCodec() {

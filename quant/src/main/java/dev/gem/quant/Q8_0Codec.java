@@ -7,7 +7,7 @@ import dev.gem.tensor.DType;
  * ggml picks d = amax/127 so the largest magnitude maps to ±127; -128 is never produced.
  */
 public final class Q8_0Codec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.Q8_0.blockSize;
 
     public Q8_0Codec() {
         super(DType.Q8_0);

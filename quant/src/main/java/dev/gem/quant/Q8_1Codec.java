@@ -7,7 +7,7 @@ import dev.gem.tensor.DType;
  * activations only, to dot them with Q4_1/Q5_1 weights, whose min term needs Σx ≈ s; decoding ignores s.
  */
 public final class Q8_1Codec extends BlockwiseCodec {
-    static final int QK = 32;
+    static final int QK = DType.Q8_1.blockSize;
 
     public Q8_1Codec() {
         super(DType.Q8_1);

@@ -10,7 +10,7 @@ import static dev.gem.quant.GgmlRounding.nearestInt;
  * value = q·d.
  */
 public final class Q8_KCodec extends BlockwiseCodec {
-    static final int QK = 256;
+    static final int QK = DType.Q8_K.blockSize;
     static final int D = 0, QS = 4, BSUMS = 260;
 
     public Q8_KCodec() {

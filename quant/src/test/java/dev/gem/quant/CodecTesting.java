@@ -131,6 +131,22 @@ final class CodecTesting {
         return Float.float16ToFloat((short) ((b[i] & 0xff) | (b[i + 1] & 0xff) << 8));
     }
 
+    /**
+     * Asserts that {@code y} is the point of {@code grid} nearest {@code x} (up to {@code slack}): what a quantizer
+     * that rounds against the stored scales must produce, wherever the grid came from.
+     */
+    static void assertNearestOnGrid(float x, float y, float[] grid, double slack, String what) {
+        double best = Double.MAX_VALUE;
+        boolean onGrid = false;
+        for (float g : grid) {
+            best = Math.min(best, Math.abs(g - x));
+            onGrid |= g == y;
+        }
+        if (!onGrid) fail(what + ": " + y + " is not on the grid " + java.util.Arrays.toString(grid));
+        if (Math.abs(y - x) > best + slack)
+            fail(what + ": " + x + " -> " + y + " but the grid has a point at distance " + best);
+    }
+
     /** fp16's rounding error bound for a stored scale: half an ulp, relative 2^-11 when normal, 2^-25 absolute below. */
     static double halfRoundingBound(float stored) {
         return Math.max(Math.abs(stored) * 0x1p-11, 0x1p-25);

@@ -1,6 +1,9 @@
 package dev.gem.quant;
 
+import dev.gem.tensor.DType;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -49,5 +52,35 @@ class QuantQualityTest {
         QuantQuality q = QuantQuality.of(x, 1, y, 1, 2);
         assertEquals(0.5, q.maxAbsError());
         assertEquals(2, q.count());
+    }
+
+    @Test
+    void formatsRankByTheirBitsOnGaussianWeights() {
+        // Each extra bit per weight roughly halves a quantizer's error (about 6 dB), so formats a bit or more apart
+        // must be strictly ordered; within a tier the order depends on block layout and is not asserted. A codec
+        // that misplaces quants or scales lands far outside its tier.
+        List<List<DType>> tiers = List.of(
+                List.of(DType.Q2_K),
+                List.of(DType.Q3_K),
+                List.of(DType.Q4_0, DType.Q4_1, DType.Q4_K, DType.IQ4_NL, DType.IQ4_XS, DType.MXFP4),
+                List.of(DType.Q5_0, DType.Q5_1, DType.Q5_K),
+                List.of(DType.Q6_K),
+                List.of(DType.Q8_0, DType.Q8_1, DType.Q8_K),
+                List.of(DType.BF16),
+                List.of(DType.F16),
+                List.of(DType.F32));
+        float[] x = CodecTesting.gaussian(5, 256 * 64, 1);
+        double previousBest = Double.POSITIVE_INFINITY;
+        for (List<DType> tier : tiers) {
+            double worst = 0, best = Double.POSITIVE_INFINITY;
+            for (DType t : tier) {
+                double e = QuantQuality.ofRoundTrip(Codecs.of(t), x).relativeError();
+                worst = Math.max(worst, e);
+                best = Math.min(best, e);
+            }
+            assertTrue(worst < previousBest, tier + " has relative error " + worst + ", not below the tier before (" + previousBest + ")");
+            previousBest = best;
+        }
+        assertEquals(0, previousBest);
     }
 }
