@@ -49,12 +49,12 @@ public final class ThreadPool implements AutoCloseable {
 
     /** Runs {@code body} over [0, n) split into one contiguous chunk per thread; returns when all chunks are done. */
     public void forRange(int n, Range body) {
+        if (closed) throw new IllegalStateException("thread pool is closed");
         if (n <= 0) return;
         if (threads == 1 || n == 1) {
             body.run(0, n);
             return;
         }
-        if (closed) throw new IllegalStateException("thread pool is closed");
         this.task = body;
         this.n = n;
         failure.set(null);
