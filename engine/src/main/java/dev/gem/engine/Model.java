@@ -127,6 +127,13 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /** The pooled embedding of a text from an encoder model; see {@link Session#embed}. */
+    public float[] embed(String text, boolean normalize) {
+        try (Session s = newSession()) {
+            return s.embed(text, normalize);
+        }
+    }
+
     void checkOpen() {
         if (closed) throw new IllegalStateException("model " + file.name() + " is closed");
     }

@@ -21,7 +21,8 @@ public final class Session implements AutoCloseable {
     Session(Model model, int contextSize) {
         this.model = model;
         this.cache = new KvCache(model.config(), contextSize);
-        int batch = Math.min(model.options().batchSize(), contextSize);
+        // an encoder sees its whole input at once, so its batch is the context
+        int batch = model.config().arch().encoder() ? contextSize : Math.min(model.options().batchSize(), contextSize);
         this.transformer = new Transformer(model.config(), model.weights(), model.kernels(), model.pool(), batch);
         this.logits = new float[model.config().vocab()];
     }
@@ -54,6 +55,42 @@ public final class Session implements AutoCloseable {
             position += n;
         }
         return logits;
+    }
+
+    /**
+     * The embedding of a text from an encoder model (BERT): the final hidden states pooled as the model says (CLS
+     * token, mean, or last), optionally scaled to unit length. Each call starts from an empty context.
+     */
+    public float[] embed(String text, boolean normalize) {
+        var c = model.config();
+        if (!c.arch().encoder()) throw new UnsupportedOperationException(c.arch().name() + " is not an embedding (encoder) model");
+        int[] ids = model.tokenizer().encode(text, true, true);
+        if (ids.length == 0) throw new IllegalArgumentException("nothing to embed");
+        if (ids.length > cache.capacity())
+            throw new IllegalArgumentException("text of " + ids.length + " tokens exceeds the encoder's context of " + cache.capacity());
+        int dim = c.dim();
+        float[] hidden = new float[ids.length * dim];
+        synchronized (model.pool()) {
+            model.checkOpen();
+            transformer.forward(ids, 0, ids.length, 0, cache, hidden, ids.length);
+        }
+        position = 0;
+        float[] out = new float[dim];
+        switch (c.pooling()) {
+            case CLS, NONE -> System.arraycopy(hidden, 0, out, 0, dim);
+            case LAST -> System.arraycopy(hidden, (ids.length - 1) * dim, out, 0, dim);
+            case MEAN -> {
+                for (int t = 0; t < ids.length; t++) for (int i = 0; i < dim; i++) out[i] += hidden[t * dim + i];
+                for (int i = 0; i < dim; i++) out[i] /= ids.length;
+            }
+        }
+        if (normalize) {
+            double ss = 0;
+            for (float v : out) ss += (double) v * v;
+            float inv = ss > 0 ? (float) (1.0 / Math.sqrt(ss)) : 0f;
+            for (int i = 0; i < dim; i++) out[i] *= inv;
+        }
+        return out;
     }
 
     /** Tokenizes {@code prompt} (with BOS if the options and vocabulary say so) and generates a continuation. */

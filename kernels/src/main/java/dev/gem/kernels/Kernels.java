@@ -102,19 +102,17 @@ public abstract class Kernels {
         }
     }
 
-    /** GELU with the tanh approximation (what GGUF models are run with). */
+    /**
+     * GELU with the tanh approximation, evaluated the way ggml does it: the input rounded to fp16 and looked up in a
+     * table of fp16 results. GGUF models are tuned and checked against that, and a lookup is cheaper than a tanh.
+     */
     public void gelu(float[] x, int off, int n) {
-        for (int i = 0; i < n; i++) x[off + i] = geluScalar(x[off + i]);
+        for (int i = 0; i < n; i++) x[off + i] = GeluTable.gelu(x[off + i]);
     }
 
     /** gate[i] = gelu(gate[i]) * up[i]: the GeGLU activation (Gemma). */
     public void geglu(float[] gate, int gOff, float[] up, int uOff, int n) {
-        for (int i = 0; i < n; i++) gate[gOff + i] = geluScalar(gate[gOff + i]) * up[uOff + i];
-    }
-
-    protected static float geluScalar(float x) {
-        final float c = 0.7978845608028654f; // sqrt(2/pi)
-        return 0.5f * x * (1f + (float) Math.tanh(c * x * (1f + 0.044715f * x * x)));
+        for (int i = 0; i < n; i++) gate[gOff + i] = GeluTable.gelu(gate[gOff + i]) * up[uOff + i];
     }
 
     /** x[off+i] *= s. */

@@ -1,0 +1,99 @@
+package dev.gem.engine.cli;
+
+import dev.gem.engine.Model;
+import dev.gem.engine.synth.Shape;
+import dev.gem.engine.synth.SyntheticModel;
+import dev.gem.format.GgufFile;
+import dev.gem.format.Metadata;
+import dev.gem.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code gem synth}: writes a random-weight GGUF of a real model shape, so benchmarks and tests need no downloads. */
+@Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Writes a random-weight GGUF of a named model shape with a real tokenizer. The text it generates",
+                "is gibberish, but its speed is that of the real model, and llama.cpp loads the same file."},
+        footer = {"", "Shapes: ${sys:gem.shapes}", "",
+                "Example:",
+                "  gem synth --shape llama-1b --type q4_0 --tokenizer ../shared/testdata/tokenizers/llama3/tokenizer.json -o llama-1b-q4_0.gguf"})
+public final class SynthCommand implements Callable<Integer> {
+    static {
+        System.setProperty("gem.shapes", Shape.names());
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--shape", required = true, paramLabel = "NAME", description = "model shape (see below)")
+    String shape;
+
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q4_0",
+            description = "weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q6_k, ... (default: ${DEFAULT-VALUE})")
+    String type;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "GGUF file to write")
+    Path output;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "vocabulary to embed: a GGUF (its tokenizer.* keys are copied) (default: the embedded stories260K vocabulary)")
+    Path tokenizer;
+
+    @Option(names = "--vocab", paramLabel = "N", defaultValue = "0", description = "keep only the first N tokens of the vocabulary")
+    int vocabLimit;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--force", description = "overwrite an existing output file")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        Shape s = Shape.NAMED.get(shape);
+        if (s == null) throw new IllegalArgumentException("unknown shape '" + shape + "'; known: " + Shape.names());
+        DType t = DType.ofName(type);
+        if (t == null) throw new IllegalArgumentException("unknown weight type '" + type + "'");
+        if (Files.exists(output) && !force)
+            throw new IllegalArgumentException(output + " exists; pass --force to overwrite it");
+        Metadata vocab;
+        if (tokenizer == null) {
+            vocab = demoVocabulary();
+        } else {
+            try (GgufFile f = GgufFile.open(tokenizer)) {
+                vocab = f.metadata();
+            }
+        }
+        int tensorCount = Math.toIntExact(countTensors(s, vocab));
+        ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "writing " + output.getFileName(), tensorCount);
+        SyntheticModel.write(s, t, vocab, vocabLimit, seed, output, bar::step);
+        spec.commandLine().getErr().printf("gem: wrote %s: %s shape %s, %s weights, %.1f MB%n", output, s.arch(), s.name(),
+                t.name().toLowerCase(), Files.size(output) / 1e6);
+        return 0;
+    }
+
+    private static long countTensors(Shape s, Metadata vocab) throws Exception {
+        return SyntheticModel.tensorCount(s);
+    }
+
+    static Metadata demoVocabulary() throws Exception {
+        try (var in = Model.class.getResourceAsStream(Model.DEMO_RESOURCE)) {
+            if (in == null) throw new IllegalStateException("embedded demo model missing");
+            byte[] b = in.readAllBytes();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = arena.allocate(b.length, 64);
+                seg.copyFrom(MemorySegment.ofArray(b));
+                try (GgufFile f = GgufFile.read(seg, "embedded:stories260K.gguf", null)) {
+                    return f.metadata();
+                }
+            }
+        }
+    }
+}
