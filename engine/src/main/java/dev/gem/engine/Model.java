@@ -4,6 +4,7 @@ import dev.gem.engine.model.Architecture;
 import dev.gem.engine.model.ModelConfig;
 import dev.gem.engine.model.Weights;
 import dev.gem.format.GgufFile;
+import dev.gem.format.ModelFile;
 import dev.gem.format.ModelFileException;
 import dev.gem.kernels.Backend;
 import dev.gem.kernels.Kernels;
@@ -36,7 +37,7 @@ public final class Model implements AutoCloseable {
     /** Classpath location of the embedded demo model (Karpathy's stories260K, MIT licensed). */
     public static final String DEMO_RESOURCE = "/dev/gem/engine/demo/stories260K.gguf";
 
-    private final GgufFile file;
+    private final ModelFile file;
     private final ModelConfig config;
     private final Weights weights;
     private final Tokenizer tokenizer;
@@ -45,7 +46,7 @@ public final class Model implements AutoCloseable {
     private final ModelOptions options;
     private volatile boolean closed;
 
-    private Model(GgufFile file, ModelOptions options) throws ModelFileException {
+    private Model(ModelFile file, ModelOptions options) throws ModelFileException {
         this.file = file;
         this.options = options;
         this.kernels = Backend.get();
@@ -66,13 +67,7 @@ public final class Model implements AutoCloseable {
     }
 
     public static Model load(Path path, ModelOptions options) throws IOException {
-        GgufFile f = GgufFile.open(path);
-        try {
-            return new Model(f, options);
-        } catch (IOException | RuntimeException e) {
-            f.close();
-            throw e;
-        }
+        return open(GgufFile.open(path), options);
     }
 
     /** The small story model embedded in GEM, for demos and smoke tests. */
@@ -83,13 +78,7 @@ public final class Model implements AutoCloseable {
             Arena arena = Arena.ofShared();
             MemorySegment seg = arena.allocate(bytes.length, 64);
             MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
-            GgufFile f = GgufFile.read(seg, "embedded:stories260K.gguf", arena);
-            try {
-                return new Model(f, options);
-            } catch (IOException | RuntimeException e) {
-                f.close();
-                throw e;
-            }
+            return open(GgufFile.read(seg, "embedded:stories260K.gguf", arena), options);
         }
     }
 
@@ -102,7 +91,20 @@ public final class Model implements AutoCloseable {
     public ModelOptions options() { return options; }
 
     /** The underlying file (metadata, tensors). */
-    public GgufFile file() { return file; }
+    public ModelFile file() { return file; }
+
+    /**
+     * Builds a model over an already-open model file (a GGUF, a Hugging Face directory, ...). The model takes
+     * ownership: closing the model closes the file, and so does a failure here.
+     */
+    public static Model open(ModelFile file, ModelOptions options) throws IOException {
+        try {
+            return new Model(file, options);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
 
     Weights weights() { return weights; }
 

@@ -24,7 +24,7 @@ import java.util.Map;
  * what is wrong; nothing is allocated in proportion to a count before that count has been checked against the bytes
  * that remain, so a corrupt file cannot make the reader run out of memory.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile implements ModelFile {
     public static final int MAGIC = 0x46554747; // "GGUF" little-endian
     public static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
@@ -155,23 +155,16 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    @Override
     public String name() { return name; }
 
     public int version() { return version; }
 
+    @Override
     public Metadata metadata() { return metadata; }
 
-    /** All tensors in file order. */
+    @Override
     public Map<String, Tensor> tensors() { return tensors; }
-
-    public Tensor tensor(String tensorName) { return tensors.get(tensorName); }
-
-    /** The named tensor, or an error naming the file and the missing tensor. */
-    public Tensor require(String tensorName) throws ModelFileException {
-        Tensor t = tensors.get(tensorName);
-        if (t == null) throw new ModelFileException(name, "missing tensor " + tensorName);
-        return t;
-    }
 
     public long dataOffset() { return dataOffset; }
 

@@ -1,6 +1,6 @@
 package dev.gem.engine.model;
 
-import dev.gem.format.GgufFile;
+import dev.gem.format.ModelFile;
 import dev.gem.format.ModelFileException;
 import dev.gem.kernels.Kernels;
 import dev.gem.tensor.Tensor;
@@ -126,7 +126,7 @@ public final class Weights {
         }
     }
 
-    public Weights(GgufFile file, ModelConfig c, Kernels kernels) throws ModelFileException {
+    public Weights(ModelFile file, ModelConfig c, Kernels kernels) throws ModelFileException {
         Loader l = new Loader(file, kernels);
         tokenEmbedding = l.matrix("token_embd.weight", c.dim(), c.vocab());
         if (c.arch().encoder()) {
@@ -150,10 +150,10 @@ public final class Weights {
 
     /** Looks tensors up with shape and type checks that name the file and tensor on failure. */
     static final class Loader {
-        final GgufFile file;
+        final ModelFile file;
         final Kernels kernels;
 
-        Loader(GgufFile file, Kernels kernels) {
+        Loader(ModelFile file, Kernels kernels) {
             this.file = file;
             this.kernels = kernels;
         }
