@@ -24,29 +24,44 @@ final class HuggingFaceTokenizerReader {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build());
 
-    private final String source;
-    private final List<String> vocabTexts = new ArrayList<>(1 << 18);
-    private final IdBuffer vocabIds = new IdBuffer();
-    private final List<String> merges = new ArrayList<>(1 << 18); // left and right, alternating
+    // Package-private so that HuggingFaceGgufMetadata can describe the same parse in GGUF terms.
+    final String source;
+    final List<String> vocabTexts = new ArrayList<>(1 << 18);
+    final IdBuffer vocabIds = new IdBuffer();
+    final List<String> merges = new ArrayList<>(1 << 18); // left and right, alternating
     private boolean ignoreMerges;
-    private String modelType;
-    private JsonNode addedTokens, normalizer, preTokenizer, postProcessor;
+    /** Whether merges were written as ["left", "right"] pairs (newer files) rather than "left right" strings. */
+    boolean mergesAsPairs;
+    String modelType;
+    JsonNode addedTokens, normalizer, preTokenizer, postProcessor;
+    /** tokenizer_config.json, or an empty object when there is none ({@link #hasConfig} tells which). */
+    JsonNode config;
+    boolean hasConfig;
 
     private HuggingFaceTokenizerReader(String source) {
         this.source = source;
     }
 
     static Tokenizer read(Path path) throws IOException {
+        return parse(path).tokenizer();
+    }
+
+    /** Reads tokenizer.json and, when present, the tokenizer_config.json beside it (else {@link #config} is empty). */
+    static HuggingFaceTokenizerReader parse(Path path) throws IOException {
         HuggingFaceTokenizerReader reader = new HuggingFaceTokenizerReader(path.toString());
         Path config = path.resolveSibling("tokenizer_config.json");
-        JsonNode settings;
         try (JsonParser p = JSON.createParser(path.toFile())) {
             reader.parse(p);
-            settings = Files.isRegularFile(config) ? JSON.readTree(config.toFile()) : JSON.createObjectNode();
+            reader.hasConfig = Files.isRegularFile(config);
+            reader.config = reader.hasConfig ? JSON.readTree(config.toFile()) : JSON.createObjectNode();
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IOException(path + " (or its tokenizer_config.json): not valid JSON: " + e.getOriginalMessage(), e);
         }
-        return reader.build(settings);
+        return reader;
+    }
+
+    Tokenizer tokenizer() throws IOException {
+        return build(config);
     }
 
     private void parse(JsonParser p) throws IOException {
@@ -97,12 +112,14 @@ final class HuggingFaceTokenizerReader {
     /** A merge is "left right" (older files) or ["left", "right"] (newer ones, which allow spaces in tokens). */
     private void parseMerge(JsonParser p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_STRING) {
+            mergesAsPairs = false;
             String line = p.getText();
             int space = line.indexOf(' ', 1);
             if (space < 0) throw new IOException(source + ": merge '" + line + "' is not two tokens separated by a space");
             merges.add(line.substring(0, space));
             merges.add(line.substring(space + 1));
         } else {
+            mergesAsPairs = true;
             expect(p, t, JsonToken.START_ARRAY);
             p.nextToken();
             merges.add(p.getText());
@@ -112,10 +129,16 @@ final class HuggingFaceTokenizerReader {
         }
     }
 
-    private Tokenizer build(JsonNode config) throws IOException {
-        if (!"BPE".equals(modelType)) throw unsupported("model type " + modelType + " (GEM reads byte-level BPE)");
+    /** The pre-tokenizer's regexes in order, as GEM's {@link PreTokenizer} applies them. */
+    List<String> splitRegexes() throws IOException {
         List<String> regexes = new ArrayList<>();
         if (!collectSplits(preTokenizer, regexes)) throw unsupported("a pre-tokenizer without ByteLevel: " + preTokenizer);
+        return regexes;
+    }
+
+    private Tokenizer build(JsonNode config) throws IOException {
+        if (!"BPE".equals(modelType)) throw unsupported("model type " + modelType + " (GEM reads byte-level BPE)");
+        List<String> regexes = splitRegexes();
         Vocabulary v = vocabulary();
         MergeTable table = new MergeTable(merges.size() / 2);
         for (int i = 0; i < merges.size(); i += 2) {
