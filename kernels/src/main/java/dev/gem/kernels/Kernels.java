@@ -46,7 +46,7 @@ public abstract class Kernels {
      * out[outOff + r] = w.row(r) · x[xOff ..] for every row r of w, rows split across the pool's threads.
      */
     public void matvec(ThreadPool pool, Tensor w, float[] x, int xOff, float[] out, int outOff) {
-        pool.forRange(w.rows(), (start, end) -> {
+        pool.forRange(w.rows(), w.cols(), (start, end) -> {
             for (int r = start; r < end; r++) out[outOff + r] = dot(w, r, x, xOff);
         });
     }
@@ -58,7 +58,7 @@ public abstract class Kernels {
      */
     public void matmul(ThreadPool pool, Tensor w, float[] x, int n, float[] out) {
         int in = w.cols(), rows = w.rows();
-        pool.forRange(rows, (start, end) -> {
+        pool.forRange(rows, (long) in * n, (start, end) -> {
             for (int r = start; r < end; r++)
                 for (int t = 0; t < n; t++) out[t * rows + r] = dot(w, r, x, t * in);
         });

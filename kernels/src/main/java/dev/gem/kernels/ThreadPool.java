@@ -47,6 +47,24 @@ public final class ThreadPool implements AutoCloseable {
 
     public int threads() { return threads; }
 
+    /**
+     * Below this many units of work (about one multiply-add each) a parallel step costs more in hand-offs than it
+     * saves, so it runs on the calling thread.
+     */
+    public static final long MIN_PARALLEL_WORK = 1L << 16;
+
+    /**
+     * Like {@link #forRange(int, Range)}, but runs on the calling thread when {@code n * workPerItem} is too small
+     * to be worth waking the workers for.
+     */
+    public void forRange(int n, long workPerItem, Range body) {
+        if ((long) n * workPerItem < MIN_PARALLEL_WORK) {
+            if (n > 0) body.run(0, n);
+        } else {
+            forRange(n, body);
+        }
+    }
+
     /** Runs {@code body} over [0, n) split into one contiguous chunk per thread; returns when all chunks are done. */
     public void forRange(int n, Range body) {
         if (closed) throw new IllegalStateException("thread pool is closed");

@@ -87,7 +87,13 @@ public final class GemCommand implements Callable<Integer> {
             GenerateOptions opts = new GenerateOptions(max, sampler, true, true);
             out.print(text);
             out.flush();
+            // a story started from BOS alone would otherwise begin with SentencePiece's word-separating space
+            boolean[] atStart = {text.isEmpty()};
             GenerationResult r = model.generate(text, opts, (id, piece) -> {
+                if (atStart[0] && !piece.isEmpty()) {
+                    piece = piece.stripLeading();
+                    atStart[0] = piece.isEmpty();
+                }
                 out.print(piece);
                 out.flush();
                 return true;

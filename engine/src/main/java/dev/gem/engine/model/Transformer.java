@@ -216,7 +216,7 @@ public final class Transformer {
         boolean causal = c.causal();
         float scale = c.attentionScale(), cap = c.attnSoftcap();
         float[] keys = cache.keys[layer], values = cache.values[layer];
-        pool.forRange(n * heads, (start, end) -> {
+        pool.forRange(n * heads, (long) (pos0 + n) * (hd + hdv), (start, end) -> {
             float[] s = scores.get();
             if (s.length < pos0 + n) {
                 s = new float[Math.max(pos0 + n, 256)];
