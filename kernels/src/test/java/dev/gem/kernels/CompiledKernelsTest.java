@@ -23,7 +23,7 @@ class CompiledKernelsTest {
     void weightKernelsStayExactOnceCompiled() {
         Kernels k = kernels();
         Random r = new Random(42);
-        int rows = 8, cols = 96;
+        int rows = 8, cols = 256;
         try (Arena arena = Arena.ofConfined()) {
             Tensor[] ws = new Tensor[VECTOR_TYPES.length];
             float[][] expected = new float[ws.length][rows];

@@ -9,6 +9,9 @@ import dev.gem.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -65,7 +68,7 @@ public final class KernelTesting {
      * <li>scalar (lanes 0): one product and up to n-1 sequential additions, plus one for a decode that rounds
      * (q·d + m);</li>
      * <li>vector: each lane accumulates at most ceil(n/L) fused products (per-block partial sums of quant types
-     * restart every block but then join the accumulator, 2 roundings per block for d and m), the reduction across L
+     * restart every group but then join the accumulator, 2 roundings per group for scale and min), the reduction across L
      * lanes is sequential in the worst case (its order is unspecified), and a tail of fewer than L elements is added
      * sequentially; the slack of 4 covers combining accumulators and decode rounding.</li>
      * </ul>
@@ -73,7 +76,8 @@ public final class KernelTesting {
     public static long depth(int n, int lanes, boolean blocked) {
         if (lanes == 0) return n + 2;
         long chain = (n + lanes - 1) / lanes + 2L * lanes + 4;
-        if (blocked) chain += 2L * ((n + 31) / 32);
+        // Per 32 values at most two groups join the accumulator, each with a scale and a min term.
+        if (blocked) chain += 4L * ((n + 31) / 32);
         return chain;
     }
 
@@ -100,11 +104,29 @@ public final class KernelTesting {
 
     /** The weight types with a vector kernel; the basis of the differential tests. */
     public static final DType[] VECTOR_TYPES = {
-            DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1};
+            DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1,
+            DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.IQ4_NL, DType.IQ4_XS};
 
-    /** True for the "_1" formats, whose value is q·d + m with m stored as the second fp16 of the block. */
-    public static boolean hasMin(DType t) {
-        return t == DType.Q4_1 || t == DType.Q5_1;
+    /** Byte offsets of the fp16 scales in a block (d first; then m or dmin), from ggml-common.h. */
+    private static final Map<DType, int[]> HALVES = new EnumMap<>(Map.ofEntries(
+            Map.entry(DType.Q8_0, new int[] {0}), Map.entry(DType.Q4_0, new int[] {0}),
+            Map.entry(DType.Q4_1, new int[] {0, 2}), Map.entry(DType.Q5_0, new int[] {0}),
+            Map.entry(DType.Q5_1, new int[] {0, 2}), Map.entry(DType.Q2_K, new int[] {80, 82}),
+            Map.entry(DType.Q3_K, new int[] {108}), Map.entry(DType.Q4_K, new int[] {0, 2}),
+            Map.entry(DType.Q5_K, new int[] {0, 2}), Map.entry(DType.Q6_K, new int[] {208}),
+            Map.entry(DType.IQ4_NL, new int[] {0}), Map.entry(DType.IQ4_XS, new int[] {0})));
+
+    /**
+     * The quant bytes [from, to) of each block of the affine formats (value = d·q + m or dl·q - ml). Zeroing them
+     * leaves every value equal to its offset m or -ml.
+     */
+    private static final Map<DType, int[]> QUANT_BYTES = new EnumMap<>(Map.of(
+            DType.Q4_1, new int[] {4, 20}, DType.Q5_1, new int[] {4, 24}, DType.Q2_K, new int[] {16, 80},
+            DType.Q4_K, new int[] {16, 144}, DType.Q5_K, new int[] {16, 176}));
+
+    /** The fp16 scale fields of a block of {@code t}, or null when the tests do not know its layout. */
+    public static int[] halfOffsets(DType t) {
+        return HALVES.get(t);
     }
 
     /**
@@ -146,13 +168,22 @@ public final class KernelTesting {
         }
         long bytes = t.bytesFor(cols);
         for (long i = 0; i < bytes; i++) s.set(LE.BYTE, off + i, (byte) r.nextInt());
-        if (!isLegacyQuant(t)) return; // other formats: random bytes only (delegation tests)
+        int[] halves = HALVES.get(t);
+        if (halves == null) return; // other formats: random bytes only (delegation tests)
         for (long b = off; b < off + bytes; b += t.blockBytes) {
-            float d = fill == Fill.EXACT ? powerOfTwo(r) : randomScale(scale, r);
-            s.set(LE.SHORT, b, Float16.floatToHalf(d));
-            if (hasMin(t)) {
-                float m = fill == Fill.EXACT ? (r.nextInt(33) - 16) * d : randomScale(scale * 16, r);
-                s.set(LE.SHORT, b + 2, Float16.floatToHalf(m));
+            float d = 0;
+            for (int h = 0; h < halves.length; h++) {
+                float v;
+                if (fill == Fill.EXACT) {
+                    // Legacy formats: d = 2^k, m an integer multiple of d. Super-block formats multiply d by 6-bit
+                    // or 8-bit group scales, so their scales stay at 2^-2 to keep sums small enough to be exact.
+                    if (isLegacyQuant(t)) v = h == 0 ? powerOfTwo(r) : (r.nextInt(33) - 16) * d;
+                    else v = 0.25f;
+                } else {
+                    v = randomScale(h == 1 && isLegacyQuant(t) ? scale * 16 : scale, r);
+                }
+                if (h == 0) d = v;
+                s.set(LE.SHORT, b + halves[h], Float16.floatToHalf(v));
             }
         }
     }
@@ -173,12 +204,12 @@ public final class KernelTesting {
         return r.nextBoolean() ? v : -v;
     }
 
-    /** Activations: Gaussian with a per-vector scale, or small integers (-3..3) for EXACT weights. */
+    /** Activations: Gaussian with a per-vector scale, or small integers (-2..2) for EXACT weights. */
     public static float[] activations(int n, int pad, Fill fill, Random r) {
         float[] x = new float[n + pad];
         float scale = (float) Math.pow(10, r.nextDouble() * 4 - 2);
         for (int i = 0; i < x.length; i++)
-            x[i] = fill == Fill.EXACT ? r.nextInt(7) - 3 : (float) r.nextGaussian() * scale;
+            x[i] = fill == Fill.EXACT ? r.nextInt(5) - 2 : (float) r.nextGaussian() * scale;
         return x;
     }
 
@@ -189,10 +220,21 @@ public final class KernelTesting {
         return out;
     }
 
-    /** The offset m of block b of a row of a "_1" format, 0 for other types. */
-    public static float blockMin(Tensor w, long row, int block) {
-        if (!hasMin(w.type())) return 0f;
-        long at = row * w.rowBytes() + (long) block * w.type().blockBytes + 2;
-        return Float16.halfToFloat(w.data().get(LE.SHORT, at));
+    /**
+     * The offset of each value of a row: m (Q4_1, Q5_1) or -dmin·min (Q2_K, Q4_K, Q5_K), zero for the other types.
+     * Kernels sum these times Σx separately from the q·x terms, so they count in the magnitude that bounds the error.
+     * Found with the codec itself: the row decoded with every quant zeroed.
+     */
+    public static float[] offsets(Tensor w, long row) {
+        int n = w.cols();
+        float[] out = new float[n];
+        int[] quants = QUANT_BYTES.get(w.type());
+        if (quants == null) return out;
+        int blockBytes = w.type().blockBytes;
+        byte[] copy = new byte[(int) w.rowBytes()];
+        MemorySegment.copy(w.data(), LE.BYTE, row * w.rowBytes(), copy, 0, copy.length);
+        for (int b = 0; b < copy.length; b += blockBytes) Arrays.fill(copy, b + quants[0], b + quants[1], (byte) 0);
+        Codecs.of(w.type()).dequantize(MemorySegment.ofArray(copy), 0, out, 0, n);
+        return out;
     }
 }

@@ -31,13 +31,15 @@ class WeightKernelsTest {
 
     /** Row lengths: one block, a few, widths that are not a multiple of any vector for float types, and 4096+. */
     private static final int[] QUANT_COLS = {32, 64, 96, 160, 256, 1024, 4096, 4128};
+    private static final int[] SUPER_BLOCK_COLS = {256, 512, 768, 2048, 4096};
     private static final int[] FLOAT_COLS = {1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 255, 256, 257,
             1000, 1024, 4095, 4096, 4099};
 
     static Stream<Arguments> typesAndSizes() {
         List<Arguments> out = new ArrayList<>();
         for (DType t : VECTOR_TYPES)
-            for (int cols : t.isQuantized() ? QUANT_COLS : FLOAT_COLS) out.add(Arguments.of(t, cols));
+            for (int cols : t.blockSize == 256 ? SUPER_BLOCK_COLS : t.isQuantized() ? QUANT_COLS : FLOAT_COLS)
+                out.add(Arguments.of(t, cols));
         return out.stream();
     }
 
@@ -60,12 +62,13 @@ class WeightKernelsTest {
                     int xOff = 5;
                     float[] x = activations(cols, xOff, fill, r);
                     for (int row = 0; row < rows; row++) {
-                        float[] ref = referenceRow(w, row);
+                        float[] ref = referenceRow(w, row), offset = offsets(w, row);
                         double exact = 0, sumAbs = 0;
                         for (int i = 0; i < cols; i++) {
                             double term = (double) ref[i] * x[xOff + i];
                             exact += term;
-                            sumAbs += Math.abs(term) + 2 * Math.abs(blockMin(w, row, i / 32)) * Math.abs(x[xOff + i]);
+                            // |q·d·x| <= |w·x| + |offset·x|, and the offset term itself: 2|offset·x| on top of |w·x|.
+                            sumAbs += Math.abs(term) + 2 * Math.abs((double) offset[i] * x[xOff + i]);
                         }
                         float got = k.dot(w, row, x, xOff);
                         double bound = sumBound(cols, lanes(k), t.isQuantized(), sumAbs), ref0 = exact;
@@ -94,11 +97,11 @@ class WeightKernelsTest {
             Tensor w = weights(t, rows, cols, Fill.EXACT, r, arena, false);
             float[] x = activations(cols, 3, Fill.EXACT, r);
             for (int row = 0; row < rows; row++) {
-                float[] ref = referenceRow(w, row);
+                float[] ref = referenceRow(w, row), offset = offsets(w, row);
                 double exact = 0, sumAbs = 0;
                 for (int i = 0; i < cols; i++) {
                     exact += (double) ref[i] * x[3 + i];
-                    sumAbs += (Math.abs(ref[i]) + 2 * Math.abs(blockMin(w, row, i / 32))) * Math.abs(x[3 + i]);
+                    sumAbs += (Math.abs(ref[i]) + 2 * Math.abs(offset[i])) * Math.abs(x[3 + i]);
                 }
                 // Premise: every term and partial sum is a multiple of 2^-2 below 2^22, so exact in a float.
                 assertTrue(sumAbs < 0x1p22, "test data too large to be exact: " + sumAbs);
@@ -118,10 +121,8 @@ class WeightKernelsTest {
             Tensor w = weights(t, rows, cols, t.isQuantized() ? Fill.RAW : Fill.QUANTIZED, r, arena, false);
             if (t.isQuantized()) {
                 // Arbitrary scale bits too: any fp16, including subnormals, infinities and NaNs.
-                for (long b = 0; b < w.byteSize(); b += t.blockBytes) {
-                    w.data().set(LE.SHORT, b, (short) r.nextInt());
-                    if (hasMin(t)) w.data().set(LE.SHORT, b + 2, (short) r.nextInt());
-                }
+                for (long b = 0; b < w.byteSize(); b += t.blockBytes)
+                    for (int h : halfOffsets(t)) w.data().set(LE.SHORT, b + h, (short) r.nextInt());
             }
             for (int row = 0; row < rows; row++) {
                 float[] ref = referenceRow(w, row);
@@ -213,7 +214,7 @@ class WeightKernelsTest {
         Random r = new Random(3);
         try (ThreadPool pool = new ThreadPool(3); Arena arena = Arena.ofShared()) {
             for (DType t : VECTOR_TYPES) {
-                int rows = 37, cols = 320;
+                int rows = 37, cols = t.blockSize == 256 ? 512 : 320;
                 Tensor w = weights(t, rows, cols, Fill.QUANTIZED, r, arena, false);
                 float[] x = activations(2 * cols, 0, Fill.QUANTIZED, r);
                 float[] out = new float[rows + 1];

@@ -35,8 +35,16 @@ import java.nio.ByteOrder;
  * lanes is fed from a byte vector of {@code BL = max(L, 8)} lanes (the Vector API has no 32-bit byte vector), so at 128
  * bits each byte vector is widened in {@code PARTS = 2} halves; at 256 and 512 bits in one.
  *
+ * <p>Vector kernels: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS
+ * ({@link #vectorized}). Other types the quant module decodes (Q8_1, Q8_K, MXFP4, ...) are delegated to the scalar
+ * reference, so results never change silently; {@link #supports} is true exactly for the union.
+ *
  * <p>Tails (row lengths that are not a multiple of the lane count) are handled by scalar code, never masked loads.
- * Types without a vector kernel are delegated to the scalar reference, so results never change silently.
+ * Quantized rows are whole blocks of 32 or 256, multiples of every lane count.
+ *
+ * <p>Row decoding ({@link #row}) performs the same float operations as the scalar codecs (a multiply, then an add or
+ * subtract; never fused), so it is bit-exact; the dot products sum in a different order and fuse the multiply-adds,
+ * so they agree with the reference within float summation error.
  */
 public final class VectorKernels extends Kernels {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -54,6 +62,13 @@ public final class VectorKernels extends Kernels {
     static final int BL = B.length();
     /** Float vectors per byte vector. */
     static final int PARTS = BL / L;
+    /** 16 byte lanes (always available at 128 bits and up): a whole 16-entry lookup table per vector. */
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    /** Float vectors per 16-byte vector. */
+    static final int PARTS16 = 16 / L;
+    /** ggml's kvalues_iq4nl, the 16 levels of IQ4_NL and IQ4_XS, as a lookup table. */
+    private static final ByteVector IQ4_LEVELS = ByteVector.fromArray(B16,
+            new byte[] {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}, 0);
     /** Ints with the shape of {@link #B}: used to broadcast a 32-bit word of fifth bits. */
     private static final VectorSpecies<Integer> BI = B.withLanes(int.class);
     /** Lane k of a byte vector takes byte k/8 of a broadcast word: bytes of fifth bits to their 8 lanes each. */
@@ -88,9 +103,14 @@ public final class VectorKernels extends Kernels {
         return BITS;
     }
 
-    /** The CPU's preferred vector width in bits, as the JVM reports it. */
+    /**
+     * The CPU's preferred vector width as the JVM reports it, rounded down to a width GEM has kernels for (512, 256 or
+     * 128; an SVE machine may report other sizes); below 128 bits, the reported width itself.
+     */
     public static int preferredBits() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        int p = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        for (int w : new int[] {512, 256, 128}) if (p >= w) return w;
+        return p;
     }
 
     /** The widest vector the JVM can use on this CPU. */
@@ -99,8 +119,8 @@ public final class VectorKernels extends Kernels {
     }
 
     private static int initialBits() {
-        int max = Math.max(128, maxBits());
-        int preferred = Math.max(128, Math.min(preferredBits(), max));
+        int max = maxBits();
+        int preferred = Math.max(128, preferredBits());
         String p = System.getProperty("gem.vectorBits");
         if (p == null) return preferred;
         try {
@@ -129,7 +149,7 @@ public final class VectorKernels extends Kernels {
     /** Whether {@code type} has a SIMD kernel here (the other types {@link #supports} runs on the scalar reference). */
     public static boolean vectorized(DType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
             default -> false;
         };
     }
@@ -156,6 +176,13 @@ public final class VectorKernels extends Kernels {
             case Q4_1 -> dotQ4_1(s, off, x, xOff, n / 32);
             case Q5_0 -> dotQ5_0(s, off, x, xOff, n / 32);
             case Q5_1 -> dotQ5_1(s, off, x, xOff, n / 32);
+            case Q2_K -> dotQ2_K(s, off, x, xOff, n / 256);
+            case Q3_K -> dotQ3_K(s, off, x, xOff, n / 256);
+            case Q4_K -> dotQ4_K(s, off, x, xOff, n / 256, false);
+            case Q5_K -> dotQ4_K(s, off, x, xOff, n / 256, true);
+            case Q6_K -> dotQ6_K(s, off, x, xOff, n / 256);
+            case IQ4_NL -> dotIQ4_NL(s, off, x, xOff, n / 32);
+            case IQ4_XS -> dotIQ4_XS(s, off, x, xOff, n / 256);
             default -> REFERENCE.dot(w, row, x, xOff);
         };
     }
@@ -275,13 +302,6 @@ public final class VectorKernels extends Kernels {
         return sum;
     }
 
-    /** Σ x_j over one block, as lanes: the offset term m·Σx of the "_1" formats. */
-    private static FloatVector blockSum(float[] x, int xo) {
-        FloatVector sum = FloatVector.fromArray(F, x, xo);
-        for (int j = L; j < 32; j += L) sum = sum.add(FloatVector.fromArray(F, x, xo + j));
-        return sum;
-    }
-
     private static float dotQ4_0(MemorySegment s, long off, float[] x, int xo, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, off += 18, xo += 32) {
@@ -296,7 +316,7 @@ public final class VectorKernels extends Kernels {
         for (int b = 0; b < blocks; b++, off += 20, xo += 32) {
             FloatVector block = nibbleBlockDot(s, off + 4, false, 0, 0, x, xo);
             acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off))), acc);
-            acc = blockSum(x, xo).fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off + 2))), acc);
+            acc = sumX(x, xo, 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off + 2))), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -317,9 +337,293 @@ public final class VectorKernels extends Kernels {
             int qh = s.get(LE.INT, off + 4);
             FloatVector block = nibbleBlockDot(s, off + 8, true, qh, 0, x, xo);
             acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off))), acc);
-            acc = blockSum(x, xo).fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off + 2))), acc);
+            acc = sumX(x, xo, 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off + 2))), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // K-quants and the non-linear 4-bit formats: super-blocks of 256 (IQ4_NL: blocks of 32) in groups of 16 or 32
+    // with their own scales. A group's Σ q·x is summed in lanes and scaled once; the affine types (Q2_K, Q4_K, Q5_K)
+    // subtract min·Σx per group. L ≤ 16 divides every group, so each float vector lies in one group.
+
+    private static int u8(MemorySegment s, long at) {
+        return s.get(LE.BYTE, at) & 0xff;
+    }
+
+    private static float half(MemorySegment s, long at) {
+        return Float.float16ToFloat(s.get(LE.SHORT, at));
+    }
+
+    private static FloatVector splat(float v) {
+        return FloatVector.broadcast(F, v);
+    }
+
+    /** Σ x over {@code n} (16 or 32) activations, as lanes. */
+    private static FloatVector sumX(float[] x, int xo, int n) {
+        FloatVector sum = FloatVector.fromArray(F, x, xo);
+        for (int j = L; j < n; j += L) sum = sum.add(FloatVector.fromArray(F, x, xo + j));
+        return sum;
+    }
+
+    /** Bit {@code bit} of each byte lane, moved to bit {@code to}. */
+    private static ByteVector bitTo(ByteVector v, int bit, int to) {
+        return v.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, to);
+    }
+
+    // Q4_K / Q5_K: 6-bit scale and min of group j packed in 12 bytes at sc (ggml's get_scale_min_k4).
+
+    private static int scaleK4(MemorySegment s, long sc, int j) {
+        return j < 4 ? u8(s, sc + j) & 63 : (u8(s, sc + j + 4) & 0xf) | (u8(s, sc + j - 4) >>> 6) << 4;
+    }
+
+    private static int minK4(MemorySegment s, long sc, int j) {
+        return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >>> 4) | (u8(s, sc + j) >>> 6) << 4;
+    }
+
+    /**
+     * Quants of Q4_K (0..15) or Q5_K (0..31) for elements 64c + 32·high + k .. +BL: nibbles of qs[32c + k ..] (low
+     * for the first 32 of the 64, high for the rest), with Q5_K's fifth bit g = 2c + high of qh[k ..].
+     */
+    private static ByteVector quantsK4(MemorySegment s, long off, boolean five, int c, int high, int k) {
+        long qs = off + (five ? 48 : 16) + 32L * c + k;
+        ByteVector q = ByteVector.fromMemorySegment(B, s, qs, ORDER);
+        q = high == 0 ? q.and((byte) 0x0f) : q.lanewise(VectorOperators.LSHR, 4);
+        if (five) q = q.or(bitTo(ByteVector.fromMemorySegment(B, s, off + 16 + k, ORDER), 2 * c + high, 4));
+        return q;
+    }
+
+    private static float dotQ4_K(MemorySegment s, long off, float[] x, int xo, int blocks, boolean five) {
+        int blockBytes = five ? 176 : 144;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, off += blockBytes, xo += 256) {
+            float d = half(s, off), dmin = half(s, off + 2);
+            for (int g = 0; g < 8; g++) {
+                int c = g / 2, high = g % 2;
+                FloatVector sum = FloatVector.zero(F);
+                for (int k = 0; k < 32; k += BL) {
+                    ByteVector q = quantsK4(s, off, five, c, high, k);
+                    for (int p = 0; p < PARTS; p++)
+                        sum = toFloat(q, p).fma(FloatVector.fromArray(F, x, xo + 32 * g + k + p * L), sum);
+                }
+                acc = sum.fma(splat(d * scaleK4(s, off + 4, g)), acc);
+                acc = sumX(x, xo + 32 * g, 32).fma(splat(-(dmin * minK4(s, off + 4, g))), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void rowQ4_K(MemorySegment s, long off, float[] out, int o, int blocks, boolean five) {
+        int blockBytes = five ? 176 : 144;
+        for (int b = 0; b < blocks; b++, off += blockBytes, o += 256) {
+            float d = half(s, off), dmin = half(s, off + 2);
+            for (int g = 0; g < 8; g++) {
+                int c = g / 2, high = g % 2;
+                FloatVector dl = splat(d * scaleK4(s, off + 4, g)), ml = splat(dmin * minK4(s, off + 4, g));
+                for (int k = 0; k < 32; k += BL) {
+                    ByteVector q = quantsK4(s, off, five, c, high, k);
+                    for (int p = 0; p < PARTS; p++)
+                        toFloat(q, p).mul(dl).sub(ml).intoArray(out, o + 32 * g + k + p * L);
+                }
+            }
+        }
+    }
+
+    /**
+     * Q6_K quants minus 32 for elements 16g + kk .. +BL (group g of 16: half h = g/8, quarter s = g%8/2): low nibble
+     * from ql[64h + 32·(s%2) + l] (high nibble for s ≥ 2), top two bits at bit 2s of qh[32h + l], l = 16·(g%2) + kk.
+     */
+    private static ByteVector quantsQ6_K(MemorySegment s, long off, int g, int kk) {
+        int h = g / 8, sq = g % 8 / 2, l = 16 * (g % 2) + kk;
+        ByteVector ql = ByteVector.fromMemorySegment(B, s, off + 64L * h + 32 * (sq % 2) + l, ORDER);
+        ByteVector qh = ByteVector.fromMemorySegment(B, s, off + 128 + 32L * h + l, ORDER);
+        ByteVector low = sq < 2 ? ql.and((byte) 0x0f) : ql.lanewise(VectorOperators.LSHR, 4);
+        ByteVector top = qh.lanewise(VectorOperators.LSHR, 2 * sq).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        return low.or(top).sub((byte) 32);
+    }
+
+    private static float dotQ6_K(MemorySegment s, long off, float[] x, int xo, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, off += 210, xo += 256) {
+            float d = half(s, off + 208);
+            for (int g = 0; g < 16; g++) {
+                FloatVector sum = FloatVector.zero(F);
+                for (int kk = 0; kk < 16; kk += BL) {
+                    ByteVector q = quantsQ6_K(s, off, g, kk);
+                    for (int p = 0; p < PARTS; p++)
+                        sum = toFloat(q, p).fma(FloatVector.fromArray(F, x, xo + 16 * g + kk + p * L), sum);
+                }
+                acc = sum.fma(splat(d * s.get(LE.BYTE, off + 192 + g)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void rowQ6_K(MemorySegment s, long off, float[] out, int o, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 210, o += 256) {
+            float d = half(s, off + 208);
+            for (int g = 0; g < 16; g++) {
+                FloatVector dl = splat(d * s.get(LE.BYTE, off + 192 + g));
+                for (int kk = 0; kk < 16; kk += BL) {
+                    ByteVector q = quantsQ6_K(s, off, g, kk);
+                    for (int p = 0; p < PARTS; p++) toFloat(q, p).mul(dl).intoArray(out, o + 16 * g + kk + p * L);
+                }
+            }
+        }
+    }
+
+    /**
+     * The two low bits of Q2_K and Q3_K for elements 16g + kk .. +BL: bits 2s of qs[32h + l] (h = g/8, s = g%8/2,
+     * l = 16·(g%2) + kk), qs at {@code qs}.
+     */
+    private static ByteVector lowBits2(MemorySegment s, long qs, int g, int kk) {
+        int h = g / 8, sq = g % 8 / 2, l = 16 * (g % 2) + kk;
+        ByteVector v = ByteVector.fromMemorySegment(B, s, qs + 32L * h + l, ORDER);
+        return v.lanewise(VectorOperators.LSHR, 2 * sq).and((byte) 3);
+    }
+
+    private static float dotQ2_K(MemorySegment s, long off, float[] x, int xo, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, off += 84, xo += 256) {
+            float d = half(s, off + 80), dmin = half(s, off + 82);
+            for (int g = 0; g < 16; g++) {
+                FloatVector sum = FloatVector.zero(F);
+                for (int kk = 0; kk < 16; kk += BL) {
+                    ByteVector q = lowBits2(s, off + 16, g, kk);
+                    for (int p = 0; p < PARTS; p++)
+                        sum = toFloat(q, p).fma(FloatVector.fromArray(F, x, xo + 16 * g + kk + p * L), sum);
+                }
+                int sc = u8(s, off + g);
+                acc = sum.fma(splat(d * (sc & 0xf)), acc);
+                acc = sumX(x, xo + 16 * g, 16).fma(splat(-(dmin * (sc >>> 4))), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void rowQ2_K(MemorySegment s, long off, float[] out, int o, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 84, o += 256) {
+            float d = half(s, off + 80), dmin = half(s, off + 82);
+            for (int g = 0; g < 16; g++) {
+                int sc = u8(s, off + g);
+                FloatVector dl = splat(d * (sc & 0xf)), ml = splat(dmin * (sc >>> 4));
+                for (int kk = 0; kk < 16; kk += BL) {
+                    ByteVector q = lowBits2(s, off + 16, g, kk);
+                    for (int p = 0; p < PARTS; p++)
+                        toFloat(q, p).mul(dl).sub(ml).intoArray(out, o + 16 * g + kk + p * L);
+                }
+            }
+        }
+    }
+
+    /** Q3_K's signed 6-bit scale of group j: low four bits in scales[j % 8], top two at bits 2·(j/4) of scales[8 + j%4]. */
+    private static int scaleQ3_K(MemorySegment s, long sc, int j) {
+        int low = j < 8 ? u8(s, sc + j) & 0xf : u8(s, sc + j - 8) >>> 4;
+        int high = (u8(s, sc + 8 + j % 4) >>> (2 * (j / 4))) & 3;
+        return (low | high << 4) - 32;
+    }
+
+    /** Q3_K quants (-4..3) for elements 16g + kk .. +BL: two low bits as Q2_K, plus 4 when bit g/2 of hmask[l] is set. */
+    private static ByteVector quantsQ3_K(MemorySegment s, long off, int g, int kk) {
+        ByteVector hm = ByteVector.fromMemorySegment(B, s, off + 16L * (g % 2) + kk, ORDER);
+        return lowBits2(s, off + 32, g, kk).or(bitTo(hm, g / 2, 2)).sub((byte) 4);
+    }
+
+    private static float dotQ3_K(MemorySegment s, long off, float[] x, int xo, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, off += 110, xo += 256) {
+            float d = half(s, off + 108);
+            for (int g = 0; g < 16; g++) {
+                FloatVector sum = FloatVector.zero(F);
+                for (int kk = 0; kk < 16; kk += BL) {
+                    ByteVector q = quantsQ3_K(s, off, g, kk);
+                    for (int p = 0; p < PARTS; p++)
+                        sum = toFloat(q, p).fma(FloatVector.fromArray(F, x, xo + 16 * g + kk + p * L), sum);
+                }
+                acc = sum.fma(splat(d * scaleQ3_K(s, off + 96, g)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void rowQ3_K(MemorySegment s, long off, float[] out, int o, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 110, o += 256) {
+            float d = half(s, off + 108);
+            for (int g = 0; g < 16; g++) {
+                FloatVector dl = splat(d * scaleQ3_K(s, off + 96, g));
+                for (int kk = 0; kk < 16; kk += BL) {
+                    ByteVector q = quantsQ3_K(s, off, g, kk);
+                    for (int p = 0; p < PARTS; p++) toFloat(q, p).mul(dl).intoArray(out, o + 16 * g + kk + p * L);
+                }
+            }
+        }
+    }
+
+    /** Part {@code part} (of {@link #PARTS16}) of a 16-byte vector as L float lanes. */
+    private static FloatVector toFloat16(ByteVector v, int part) {
+        return (FloatVector) v.convertShape(VectorOperators.B2F, F, part);
+    }
+
+    /**
+     * Σ level·x over 32 elements whose 4-bit indices are the 16 bytes at {@code qs} (element j low nibble, j+16 high),
+     * the levels looked up 16 at a time in a 16-lane table.
+     */
+    private static FloatVector levelsDot(MemorySegment s, long qs, float[] x, int xo) {
+        ByteVector q = ByteVector.fromMemorySegment(B16, s, qs, ORDER);
+        ByteVector lo = q.and((byte) 0x0f).selectFrom(IQ4_LEVELS);
+        ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(IQ4_LEVELS);
+        FloatVector sum = FloatVector.zero(F);
+        for (int p = 0; p < PARTS16; p++) {
+            sum = toFloat16(lo, p).fma(FloatVector.fromArray(F, x, xo + p * L), sum);
+            sum = toFloat16(hi, p).fma(FloatVector.fromArray(F, x, xo + 16 + p * L), sum);
+        }
+        return sum;
+    }
+
+    private static void levelsRow(MemorySegment s, long qs, FloatVector dl, float[] out, int o) {
+        ByteVector q = ByteVector.fromMemorySegment(B16, s, qs, ORDER);
+        ByteVector lo = q.and((byte) 0x0f).selectFrom(IQ4_LEVELS);
+        ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).selectFrom(IQ4_LEVELS);
+        for (int p = 0; p < PARTS16; p++) {
+            toFloat16(lo, p).mul(dl).intoArray(out, o + p * L);
+            toFloat16(hi, p).mul(dl).intoArray(out, o + 16 + p * L);
+        }
+    }
+
+    private static float dotIQ4_NL(MemorySegment s, long off, float[] x, int xo, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, off += 18, xo += 32)
+            acc = levelsDot(s, off + 2, x, xo).fma(splat(half(s, off)), acc);
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void rowIQ4_NL(MemorySegment s, long off, float[] out, int o, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 18, o += 32) levelsRow(s, off + 2, splat(half(s, off)), out, o);
+    }
+
+    /** IQ4_XS group scale g (0..63, biased by 32): low four bits in nibble g%2 of scales_l[g/2], top two at bits 2g of scales_h. */
+    private static int scaleIQ4_XS(MemorySegment s, long off, int g) {
+        int low = (u8(s, off + 4 + g / 2) >>> (4 * (g % 2))) & 0xf;
+        int high = ((s.get(LE.SHORT, off + 2) & 0xffff) >>> (2 * g)) & 3;
+        return low | high << 4;
+    }
+
+    private static float dotIQ4_XS(MemorySegment s, long off, float[] x, int xo, int blocks) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++, off += 136, xo += 256) {
+            float d = half(s, off);
+            for (int g = 0; g < 8; g++)
+                acc = levelsDot(s, off + 8 + 16L * g, x, xo + 32 * g).fma(splat(d * (scaleIQ4_XS(s, off, g) - 32)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void rowIQ4_XS(MemorySegment s, long off, float[] out, int o, int blocks) {
+        for (int b = 0; b < blocks; b++, off += 136, o += 256) {
+            float d = half(s, off);
+            for (int g = 0; g < 8; g++)
+                levelsRow(s, off + 8 + 16L * g, splat(d * (scaleIQ4_XS(s, off, g) - 32)), out, o + 32 * g);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -339,6 +643,13 @@ public final class VectorKernels extends Kernels {
             case Q4_1 -> rowNibbles(s, off, 20, 4, false, 0, 0, true, out, outOff, n / 32);
             case Q5_0 -> rowNibbles(s, off, 22, 6, true, 2, 16, false, out, outOff, n / 32);
             case Q5_1 -> rowNibbles(s, off, 24, 8, true, 4, 0, true, out, outOff, n / 32);
+            case Q2_K -> rowQ2_K(s, off, out, outOff, n / 256);
+            case Q3_K -> rowQ3_K(s, off, out, outOff, n / 256);
+            case Q4_K -> rowQ4_K(s, off, out, outOff, n / 256, false);
+            case Q5_K -> rowQ4_K(s, off, out, outOff, n / 256, true);
+            case Q6_K -> rowQ6_K(s, off, out, outOff, n / 256);
+            case IQ4_NL -> rowIQ4_NL(s, off, out, outOff, n / 32);
+            case IQ4_XS -> rowIQ4_XS(s, off, out, outOff, n / 256);
             default -> REFERENCE.row(w, row, out, outOff);
         }
     }
