@@ -47,7 +47,7 @@ class ArchitectureFixturesTest {
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            "tiny-llama, 1e-4", "tiny-llama-moe, 1e-4", "tiny-qwen2, 1e-4", "tiny-qwen3, 1e-4", "tiny-qwen2moe, 1e-4",
+            "tiny-llama, 1e-4", "tiny-llama3, 1e-4", "tiny-llama-moe, 1e-4", "tiny-qwen2, 1e-4", "tiny-qwen3, 1e-4", "tiny-qwen2moe, 1e-4",
             "tiny-qwen3moe, 1e-4", "tiny-olmoe, 1e-4", "tiny-phi3, 1e-4", "tiny-gemma, 1e-4", "tiny-gemma2, 1e-4",
             "tiny-gemma3, 1e-4", "tiny-granite, 1e-4"})
     void logitsMatchLlamaCppAtEveryPosition(String name, double tol) throws IOException {

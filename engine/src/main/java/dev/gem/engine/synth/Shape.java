@@ -13,7 +13,7 @@ import java.util.Map;
  * @param tied         output head shares the token embedding
  */
 public record Shape(String name, String arch, int dim, int ffn, int layers, int heads, int kvHeads, int headDim, int vocab,
-                    int experts, int expertsUsed, int sharedFfn, boolean tied, String description) {
+                    int experts, int expertsUsed, int sharedFfn, boolean tied, String description, boolean llama3Rope) {
 
     public static final Map<String, Shape> NAMED = new LinkedHashMap<>();
 
@@ -23,12 +23,13 @@ public record Shape(String name, String arch, int dim, int ffn, int layers, int 
 
     static {
         // real shapes, for speed
-        add(new Shape("tiny", "llama", 256, 768, 4, 8, 4, 32, 0, 0, 0, 0, false, "small Llama for smoke tests"));
-        add(new Shape("llama-1b", "llama", 2048, 8192, 16, 32, 8, 64, 128256, 0, 0, 0, true, "Llama 3.2 1B"));
-        add(new Shape("llama-3b", "llama", 3072, 8192, 28, 24, 8, 128, 128256, 0, 0, 0, true, "Llama 3.2 3B"));
-        add(new Shape("moe-small", "llama", 1024, 1408, 16, 16, 8, 64, 0, 32, 4, 0, false, "Mixtral layout: dim 1024, 16 layers, 32 experts, 4 used"));
+        add(new Shape("tiny", "llama", 256, 768, 4, 8, 4, 32, 0, 0, 0, 0, false, "small Llama for smoke tests", false));
+        add(new Shape("llama-1b", "llama", 2048, 8192, 16, 32, 8, 64, 128256, 0, 0, 0, true, "Llama 3.2 1B", false));
+        add(new Shape("llama-3b", "llama", 3072, 8192, 28, 24, 8, 128, 128256, 0, 0, 0, true, "Llama 3.2 3B", false));
+        add(new Shape("moe-small", "llama", 1024, 1408, 16, 16, 8, 64, 0, 32, 4, 0, false, "Mixtral layout: dim 1024, 16 layers, 32 experts, 4 used", false));
         // one tiny file per architecture, for checking GEM against llama.cpp
         add(tiny("llama", 0, 0, 0, false));
+        add(tiny("llama3", 0, 0, 0, true));      // Llama 3.1 RoPE scaling via rope_freqs, tied output
         add(tiny("llama-moe", 4, 2, 0, false));
         add(tiny("qwen2", 0, 0, 0, true));
         add(tiny("qwen3", 0, 0, 0, true));
@@ -40,14 +41,15 @@ public record Shape(String name, String arch, int dim, int ffn, int layers, int 
         add(tiny("gemma2", 0, 0, 0, true));
         add(tiny("gemma3", 0, 0, 0, true));
         add(tiny("granite", 0, 0, 0, true));
-        add(new Shape("tiny-bert", "bert", 64, 128, 2, 4, 4, 16, 0, 0, 0, 0, false, "tiny BERT encoder"));
+        add(new Shape("tiny-bert", "bert", 64, 128, 2, 4, 4, 16, 0, 0, 0, 0, false, "tiny BERT encoder", false));
     }
 
     private static Shape tiny(String arch, int experts, int used, int shared, boolean tied) {
-        String a = arch.equals("llama-moe") ? "llama" : arch;
+        String a = arch.startsWith("llama") ? "llama" : arch;
         boolean mha = a.equals("olmoe") || a.equals("gemma");
         int headDim = a.startsWith("gemma") ? 32 : 16; // Gemma's heads are wider than dim / heads
-        return new Shape("tiny-" + arch, a, 64, 96, 2, 4, mha ? 4 : 2, headDim, 0, experts, used, shared, tied, "tiny " + arch);
+        return new Shape("tiny-" + arch, a, 64, 96, 2, 4, mha ? 4 : 2, headDim, 0, experts, used, shared, tied, "tiny " + arch,
+                arch.equals("llama3"));
     }
 
     public int qDim() { return heads * headDim; }

@@ -26,7 +26,7 @@ public final class SyntheticModel {
     private SyntheticModel() {}
 
     /** What a tensor holds, which decides its distribution and whether it is stored in the requested weight type. */
-    enum Kind { MATRIX, EMBEDDING, NORM, BIAS, ROUTER }
+    enum Kind { MATRIX, EMBEDDING, NORM, BIAS, ROUTER, ROPE_FACTORS }
 
     record Spec(String name, long[] dims, Kind kind) {
         long elements() {
@@ -54,6 +54,13 @@ public final class SyntheticModel {
         metadata(s, type, vocab, w);
         SplittableRandom rng = new SplittableRandom(seed);
         for (Spec t : tensors(s, vocab)) {
+            if (t.kind() == Kind.ROPE_FACTORS) {
+                float[] f = llama3Factors(s);
+                w.addTensor(t.name(), DType.F32, t.dims(), seg -> {
+                    for (int i = 0; i < f.length; i++) seg.setAtIndex(dev.gem.tensor.LE.FLOAT, i, f[i]);
+                });
+                continue;
+            }
             DType stored = storedType(t, type);
             long seedOfTensor = rng.nextLong();
             w.addTensor(t.name(), stored, t.dims(), seg -> fill(t, stored, new SplittableRandom(seedOfTensor), seg));
@@ -63,7 +70,7 @@ public final class SyntheticModel {
 
     /** Norms, biases and routers stay F32 (as llama-quantize leaves them); matrices whose rows fit the blocks take the type. */
     static DType storedType(Spec t, DType type) {
-        if (t.kind() == Kind.NORM || t.kind() == Kind.BIAS || t.kind() == Kind.ROUTER) return DType.F32;
+        if (t.kind() != Kind.MATRIX && t.kind() != Kind.EMBEDDING) return DType.F32;
         return type.fitsBlocks(t.dims()[0]) ? type : DType.F32;
     }
 
@@ -75,6 +82,7 @@ public final class SyntheticModel {
             case EMBEDDING -> 0.5f;
             case NORM -> 0.1f;
             case BIAS -> 0.05f;
+            case ROPE_FACTORS -> throw new IllegalStateException("computed, not random");
         };
         float[] row = new float[cols];
         BlockCodec codec = Codecs.of(type);
@@ -167,7 +175,7 @@ public final class SyntheticModel {
             return;
         }
         w.putF32(p + "attention.layer_norm_rms_epsilon", a.startsWith("gemma") ? 1e-6f : 1e-5f);
-        w.putF32(p + "rope.freq_base", a.startsWith("qwen") || a.equals("gemma3") ? 1_000_000f : a.equals("llama") && s.dim() >= 2048 ? 500_000f : 10_000f);
+        w.putF32(p + "rope.freq_base", ropeTheta(s));
         w.putU32(p + "rope.dimension_count", s.headDim());
         if (s.moe()) {
             w.putU32(p + "expert_count", s.experts());
@@ -192,6 +200,17 @@ public final class SyntheticModel {
         }
     }
 
+    /** Llama 3.1's published scaling parameters, applied to the shape's RoPE. */
+    private static float[] llama3Factors(Shape s) {
+        return dev.gem.engine.model.RopeScaling.llama3Factors(s.headDim(), ropeTheta(s), 8, 1, 4, 8192);
+    }
+
+    static float ropeTheta(Shape s) {
+        String a = s.arch();
+        if (s.llama3Rope()) return 500_000f;
+        return a.startsWith("qwen") || a.equals("gemma3") ? 1_000_000f : a.equals("llama") && s.dim() >= 2048 ? 500_000f : 10_000f;
+    }
+
     /** llama.cpp's general.file_type for an all-one-type file (LLAMA_FTYPE_*). */
     private static long fileType(DType t) {
         return switch (t) {
@@ -213,6 +232,7 @@ public final class SyntheticModel {
         String a = s.arch();
         int dim = s.dim(), q = s.qDim(), kv = s.kvDim(), ff = s.ffn();
         t.add(new Spec("token_embd.weight", dims(dim, vocab), Kind.EMBEDDING));
+        if (s.llama3Rope()) t.add(new Spec("rope_freqs.weight", dims(s.headDim() / 2), Kind.ROPE_FACTORS));
         if (a.equals("bert")) {
             t.add(new Spec("token_types.weight", dims(dim, 2), Kind.EMBEDDING));
             t.add(new Spec("position_embd.weight", dims(dim, 512), Kind.EMBEDDING));
