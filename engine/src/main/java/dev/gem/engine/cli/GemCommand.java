@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
                 "  java -jar gem.jar",
                 "  java -jar gem.jar -m model.gguf -p \"The capital of France is\" -n 32 --temp 0",
                 "  java -jar gem.jar tokenize -m model.gguf -p \"Hello world\""},
-        subcommands = {TokenizeCommand.class, SynthCommand.class})
+        subcommands = {TokenizeCommand.class, SynthCommand.class, BenchCommand.class})
 public final class GemCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -6,6 +6,7 @@ import dev.gem.engine.synth.SyntheticModel;
 import dev.gem.format.GgufFile;
 import dev.gem.format.Metadata;
 import dev.gem.tensor.DType;
+import dev.gem.tokenizer.HuggingFaceGgufMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,7 +44,7 @@ public final class SynthCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "vocabulary to embed: a GGUF (its tokenizer.* keys are copied) (default: the embedded stories260K vocabulary)")
+            description = "vocabulary to embed: a Hugging Face tokenizer.json, or a GGUF whose tokenizer.* keys are copied (default: the embedded stories260K vocabulary)")
     Path tokenizer;
 
     @Option(names = "--vocab", paramLabel = "N", defaultValue = "0", description = "keep only the first N tokens of the vocabulary")
@@ -66,6 +67,8 @@ public final class SynthCommand implements Callable<Integer> {
         Metadata vocab;
         if (tokenizer == null) {
             vocab = demoVocabulary();
+        } else if (tokenizer.getFileName().toString().endsWith(".json")) {
+            vocab = HuggingFaceGgufMetadata.toMetadata(HuggingFaceGgufMetadata.entries(tokenizer), tokenizer.toString());
         } else {
             try (GgufFile f = GgufFile.open(tokenizer)) {
                 vocab = f.metadata();
