@@ -1,6 +1,7 @@
 package dev.gem.engine;
 
 import dev.gem.engine.sample.SamplerSettings;
+import dev.gem.router.ScarSettings;
 
 /**
  * One generation request.
@@ -9,8 +10,9 @@ import dev.gem.engine.sample.SamplerSettings;
  * @param sampler    how tokens are picked
  * @param addBos     prepend the model's BOS token when the vocabulary asks for it
  * @param stopAtEog  stop at the model's end-of-generation tokens (EOS, EOT, ...)
+ * @param scar       variable-k expert routing for mixture-of-experts models (null: the model's own top-k)
  */
-public record GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog) {
+public record GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog, ScarSettings scar) {
 
     public GenerateOptions {
         if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must not be negative");
@@ -19,14 +21,16 @@ public record GenerateOptions(int maxTokens, SamplerSettings sampler, boolean ad
 
     /** 256 tokens with llama.cpp's default sampling and a random seed. */
     public static GenerateOptions defaults() {
-        return new GenerateOptions(256, SamplerSettings.defaults(), true, true);
+        return new GenerateOptions(256, SamplerSettings.defaults(), true, true, null);
     }
 
-    public GenerateOptions withMaxTokens(int n) { return new GenerateOptions(n, sampler, addBos, stopAtEog); }
+    public GenerateOptions withMaxTokens(int n) { return new GenerateOptions(n, sampler, addBos, stopAtEog, scar); }
 
-    public GenerateOptions withSampler(SamplerSettings s) { return new GenerateOptions(maxTokens, s, addBos, stopAtEog); }
+    public GenerateOptions withSampler(SamplerSettings s) { return new GenerateOptions(maxTokens, s, addBos, stopAtEog, scar); }
 
-    public GenerateOptions withAddBos(boolean b) { return new GenerateOptions(maxTokens, sampler, b, stopAtEog); }
+    public GenerateOptions withAddBos(boolean b) { return new GenerateOptions(maxTokens, sampler, b, stopAtEog, scar); }
 
-    public GenerateOptions withStopAtEog(boolean b) { return new GenerateOptions(maxTokens, sampler, addBos, b); }
+    public GenerateOptions withStopAtEog(boolean b) { return new GenerateOptions(maxTokens, sampler, addBos, b, scar); }
+
+    public GenerateOptions withScar(ScarSettings s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, s); }
 }

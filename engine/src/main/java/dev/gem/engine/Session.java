@@ -3,6 +3,9 @@ package dev.gem.engine;
 import dev.gem.engine.model.KvCache;
 import dev.gem.engine.model.Transformer;
 import dev.gem.engine.sample.Sampler;
+import dev.gem.router.RoutingStats;
+import dev.gem.router.ScarRouter;
+import dev.gem.router.ScarSettings;
 import dev.gem.tokenizer.StreamDecoder;
 
 import java.util.Arrays;
@@ -16,6 +19,7 @@ public final class Session implements AutoCloseable {
     private final KvCache cache;
     private final Transformer transformer;
     private final float[] logits;
+    private final RoutingStats routingStats;
     private int position;
 
     Session(Model model, int contextSize) {
@@ -25,7 +29,27 @@ public final class Session implements AutoCloseable {
         int batch = model.config().arch().encoder() ? contextSize : Math.min(model.options().batchSize(), contextSize);
         this.transformer = new Transformer(model.config(), model.weights(), model.kernels(), model.pool(), batch);
         this.logits = new float[model.config().vocab()];
+        this.routingStats = model.config().isMoe() ? new RoutingStats(model.config().experts()) : null;
     }
+
+    /**
+     * Routes experts with SCAR (variable k) from now on, or with the model's own top-k when {@code scar} is null.
+     * Only meaningful for mixture-of-experts models; others ignore a null and reject settings.
+     */
+    public void setScar(ScarSettings scar) {
+        var c = model.config();
+        if (!c.isMoe()) {
+            if (scar != null) throw new UnsupportedOperationException("SCAR needs a mixture-of-experts model; " + c.arch().name() + " has no experts");
+            return;
+        }
+        if (scar != null && scar.kMax() > c.experts())
+            throw new IllegalArgumentException("SCAR k-max " + scar.kMax() + " exceeds the model's " + c.experts() + " experts");
+        transformer.setRouter(scar == null ? transformer.standardRouter()
+                : new ScarRouter(c.gating(), c.expertNormalize(), c.expertScale(), scar, routingStats));
+    }
+
+    /** Experts per token under SCAR since the last reset (null for dense models). */
+    public RoutingStats routingStats() { return routingStats; }
 
     /** Positions used so far. */
     public int position() { return position; }
@@ -107,6 +131,7 @@ public final class Session implements AutoCloseable {
 
     /** Generates a continuation of the given prompt tokens. */
     public GenerationResult generate(int[] prompt, GenerateOptions options, TokenListener listener) {
+        setScar(options.scar());
         Sampler sampler = new Sampler(options.sampler());
         for (int t : prompt) sampler.accept(t);
         long t0 = System.nanoTime();

@@ -10,7 +10,7 @@ package dev.gem.router;
  * @param normalize  renormalise the chosen probabilities to sum to one
  * @param scale      multiplier on the final weights (1 for most models)
  */
-public record TopKRouter(Gating gating, int k, boolean normalize, float scale) {
+public record TopKRouter(Gating gating, int k, boolean normalize, float scale) implements ExpertRouter {
 
     public TopKRouter {
         if (k < 1) throw new IllegalArgumentException("experts per token must be at least 1, got " + k);
@@ -20,12 +20,16 @@ public record TopKRouter(Gating gating, int k, boolean normalize, float scale) {
      * Routes one token. {@code logits[off .. off+n)} are the router's scores for n experts and are overwritten with
      * the probabilities. Ties go to the lower expert index.
      */
+    @Override
     public void route(float[] logits, int off, int n, ExpertChoice out) {
         if (k > n) throw new IllegalArgumentException(k + " experts per token but only " + n + " experts");
         probabilities(gating, logits, off, n);
         selectTop(logits, off, n, k, out);
         finish(out, normalize, scale);
     }
+
+    @Override
+    public int maxExperts() { return k; }
 
     /** Turns router logits into probabilities in place. */
     public static void probabilities(Gating gating, float[] x, int off, int n) {

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * quantized files, and Karpathy's published greedy story.
  */
 class Stories260KReferenceTest {
-    private static final GenerateOptions GREEDY = new GenerateOptions(100, SamplerSettings.greedy(), true, true);
+    private static final GenerateOptions GREEDY = new GenerateOptions(100, SamplerSettings.greedy(), true, true, null);
 
     static Model open(String file, int threads, int batch) throws IOException {
         return Model.load(TestData.model(file), ModelOptions.defaults().withThreads(threads).withBatchSize(batch));

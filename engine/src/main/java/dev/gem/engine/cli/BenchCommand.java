@@ -55,7 +55,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object per line per test instead of a table")
     boolean json;
 
-    record Result(String test, double mean, double stddev, double gbPerSec) {}
+    @picocli.CommandLine.Mixin
+    ScarArgs scarArgs;
+
+    record Result(String test, double mean, double stddev, double gbPerSec, double expertsPerToken) {}
 
     @Override
     public Integer call() throws Exception {
@@ -67,41 +70,45 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Model m = Model.load(model, opts)) {
             ModelConfig c = m.config();
-            long bytesPerToken = bytesPerGeneratedToken(m);
+            var scar = scarArgs.settings(m);
             SplittableRandom rng = new SplittableRandom(1234);
             List<Result> results = new ArrayList<>();
             if (nPrompt > 0) {
                 int[] prompt = rng.ints(nPrompt, 0, c.vocab()).toArray();
-                results.add(measure("pp" + nPrompt, nPrompt, 0, () -> {
-                    try (Session s = m.newSession()) {
-                        s.feed(prompt);
-                    }
-                }));
+                results.add(measure("pp" + nPrompt, nPrompt, m, scar, false, s -> s.feed(prompt)));
             }
             if (nGen > 0) {
                 int[] tokens = rng.ints(nGen, 0, c.vocab()).toArray();
-                results.add(measure("tg" + nGen, nGen, bytesPerToken, () -> {
-                    try (Session s = m.newSession()) {
-                        int[] one = new int[1];
-                        for (int tok : tokens) {
-                            one[0] = tok;
-                            s.feed(one);
-                        }
+                results.add(measure("tg" + nGen, nGen, m, scar, true, s -> {
+                    int[] one = new int[1];
+                    for (int tok : tokens) {
+                        one[0] = tok;
+                        s.feed(one);
                     }
                 }));
             }
-            print(out, m, t, bytesPerToken, results);
+            print(out, m, t, results);
         }
         return 0;
     }
 
-    private Result measure(String name, int tokens, long bytesPerToken, Runnable run) {
-        run.run(); // warm-up: JIT compilation and first-touch page faults of the mapped weights
+    private Result measure(String name, int tokens, Model m, dev.gem.router.ScarSettings scar, boolean generation,
+                           java.util.function.Consumer<Session> run) {
+        double experts = 0;
+        long decisions = 0;
         double[] tps = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            run.run();
-            tps[i] = tokens / ((System.nanoTime() - t0) / 1e9);
+        for (int i = -1; i < reps; i++) { // i = -1: warm-up (JIT compilation, first touch of the mapped weights)
+            try (Session s = m.newSession()) {
+                s.setScar(scar);
+                long t0 = System.nanoTime();
+                run.accept(s);
+                long t1 = System.nanoTime();
+                if (i >= 0) tps[i] = tokens / ((t1 - t0) / 1e9);
+                if (i >= 0 && scar != null) {
+                    experts += s.routingStats().meanExperts() * s.routingStats().decisions();
+                    decisions += s.routingStats().decisions();
+                }
+            }
         }
         double mean = 0;
         for (double v : tps) mean += v;
@@ -109,27 +116,30 @@ public final class BenchCommand implements Callable<Integer> {
         double var = 0;
         for (double v : tps) var += (v - mean) * (v - mean);
         double sd = reps > 1 ? Math.sqrt(var / (reps - 1)) : 0;
-        return new Result(name, mean, sd, bytesPerToken * mean / 1e9);
+        var c = m.config();
+        double k = !c.isMoe() ? 0 : scar == null ? c.expertsUsed() : experts / Math.max(1, decisions);
+        double bytes = generation ? bytesPerGeneratedToken(m, k) : 0;
+        return new Result(name, mean, sd, bytes * mean / 1e9, k);
     }
 
     /**
      * Weight bytes one decoding step reads: every tensor except the embedding table (one row), with expert tensors
-     * counted at the fraction of experts a token uses. The tied output head reads the whole embedding table.
+     * counted at the fraction of experts a token uses (on average). The tied output head reads the whole embedding table.
      */
-    static long bytesPerGeneratedToken(Model m) {
+    static long bytesPerGeneratedToken(Model m, double expertsPerToken) {
         ModelConfig c = m.config();
         boolean tied = m.file().tensor("output.weight") == null;
         double bytes = 0;
         for (Tensor t : m.file().tensors().values()) {
             String n = t.name();
             if (n.equals("token_embd.weight")) bytes += tied ? t.byteSize() : t.rowBytes();
-            else if (n.contains("_exps.")) bytes += (double) t.byteSize() * c.expertsUsed() / c.experts();
+            else if (n.contains("_exps.")) bytes += t.byteSize() * expertsPerToken / c.experts();
             else bytes += t.byteSize();
         }
         return (long) bytes;
     }
 
-    private void print(PrintWriter out, Model m, int threads, long bytesPerToken, List<Result> results) {
+    private void print(PrintWriter out, Model m, int threads, List<Result> results) {
         long size = 0, params = 0;
         for (Tensor t : m.file().tensors().values()) {
             size += t.byteSize();
@@ -140,19 +150,22 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             for (Result r : results)
                 out.println(String.format(Locale.ROOT,
-                        "{\"model\":\"%s\",\"size\":%d,\"params\":%d,\"backend\":\"%s\",\"threads\":%d,\"test\":\"%s\",\"tok_s\":%.3f,\"stddev\":%.3f,\"gb_s\":%s}",
+                        "{\"model\":\"%s\",\"size\":%d,\"params\":%d,\"backend\":\"%s\",\"threads\":%d,\"test\":\"%s\",\"tok_s\":%.3f,\"stddev\":%.3f,\"gb_s\":%s%s}",
                         jsonEscape(name), size, params, backend, threads, r.test, r.mean, r.stddev,
-                        r.gbPerSec > 0 ? String.format(Locale.ROOT, "%.3f", r.gbPerSec) : "null"));
+                        r.gbPerSec > 0 ? String.format(Locale.ROOT, "%.3f", r.gbPerSec) : "null",
+                        r.expertsPerToken > 0 ? String.format(Locale.ROOT, ",\"experts_per_token\":%.3f", r.expertsPerToken) : ""));
             out.flush();
             return;
         }
-        out.println("| model | size | params | backend | threads | test | t/s | weights/token | GB/s |");
-        out.println("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        boolean moe = m.config().isMoe();
+        out.println("| model | size | params | backend | threads | test | t/s | weights/token | GB/s |" + (moe ? " experts/token |" : ""));
+        out.println("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |" + (moe ? " ---: |" : ""));
         for (Result r : results)
-            out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %s | %s |",
+            out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %s | %s |%s",
                     name, bytes(size), count(params), backend, threads, r.test, r.mean, r.stddev,
-                    r.gbPerSec > 0 ? String.format(Locale.ROOT, "%.0f MB", bytesPerToken / 1e6) : "",
-                    r.gbPerSec > 0 ? String.format(Locale.ROOT, "%.1f", r.gbPerSec) : ""));
+                    r.gbPerSec > 0 ? String.format(Locale.ROOT, "%.0f MB", r.gbPerSec * 1e9 / r.mean / 1e6) : "",
+                    r.gbPerSec > 0 ? String.format(Locale.ROOT, "%.1f", r.gbPerSec) : "",
+                    moe ? String.format(Locale.ROOT, " %.2f |", r.expertsPerToken) : ""));
         out.flush();
     }
 

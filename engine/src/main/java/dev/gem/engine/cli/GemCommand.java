@@ -36,6 +36,9 @@ public final class GemCommand implements Callable<Integer> {
     @Mixin
     ModelArgs modelArgs;
 
+    @Mixin
+    ScarArgs scarArgs;
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "text to continue (default: none, start from BOS)")
     String prompt;
 
@@ -82,14 +85,14 @@ public final class GemCommand implements Callable<Integer> {
         long s = seed == -1 ? new java.util.Random().nextLong() & Long.MAX_VALUE : seed;
         SamplerSettings sampler = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, s);
         PrintWriter out = spec.commandLine().getOut();
-        try (Model model = modelArgs.open()) {
+        try (Model model = modelArgs.open(); var session = model.newSession()) {
             int max = nPredict == -1 ? model.contextSize() : nPredict;
-            GenerateOptions opts = new GenerateOptions(max, sampler, true, true);
+            GenerateOptions opts = new GenerateOptions(max, sampler, true, true, scarArgs.settings(model));
             out.print(text);
             out.flush();
             // a story started from BOS alone would otherwise begin with SentencePiece's word-separating space
             boolean[] atStart = {text.isEmpty()};
-            GenerationResult r = model.generate(text, opts, (id, piece) -> {
+            GenerationResult r = session.generate(text, opts, (id, piece) -> {
                 if (atStart[0] && !piece.isEmpty()) {
                     piece = piece.stripLeading();
                     atStart[0] = piece.isEmpty();
@@ -100,7 +103,8 @@ public final class GemCommand implements Callable<Integer> {
             });
             out.println();
             out.flush();
-            spec.commandLine().getErr().println("gem: " + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s));
+            String routing = opts.scar() != null ? " | SCAR " + session.routingStats().summary() : "";
+            spec.commandLine().getErr().println("gem: " + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s) + routing);
         }
         return 0;
     }

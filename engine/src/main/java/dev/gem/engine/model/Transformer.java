@@ -4,6 +4,7 @@ import dev.gem.kernels.Kernels;
 import dev.gem.kernels.Rope;
 import dev.gem.kernels.ThreadPool;
 import dev.gem.router.ExpertChoice;
+import dev.gem.router.ExpertRouter;
 import dev.gem.router.TopKRouter;
 import dev.gem.tensor.Tensor;
 
@@ -22,7 +23,7 @@ public final class Transformer {
     private final Kernels k;
     private final ThreadPool pool;
     private final Rope rope, ropeSwa;
-    private final TopKRouter router;
+    private ExpertRouter router;
     private final int batch;
 
     // activations for up to `batch` tokens, row-major [token][feature]
@@ -43,7 +44,7 @@ public final class Transformer {
         boolean neox = c.arch().rope() == RopeKind.NEOX;
         this.rope = new Rope(c.ropeDims(), c.ropeTheta(), c.ropeScale(), w.ropeFreqFactors, neox);
         this.ropeSwa = new Rope(c.ropeDims(), c.ropeThetaSwa(), 1f, w.ropeFreqFactors, neox);
-        this.router = c.isMoe() ? new TopKRouter(c.gating(), c.expertsUsed(), c.expertNormalize(), c.expertScale()) : null;
+        this.router = c.isMoe() ? standardRouter() : null;
         int dim = c.dim();
         int ff = Math.max(c.ffnDim(), Math.max(c.isMoe() ? c.expertFfnDim() : 0, c.isMoe() ? c.sharedExpertFfnDim() : 0));
         x = new float[batch * dim];
@@ -64,7 +65,7 @@ public final class Transformer {
             moeUp = new float[batch * c.expertFfnDim()];
             moeOut = new float[batch * dim];
             choices = new ExpertChoice[batch];
-            for (int b = 0; b < batch; b++) choices[b] = new ExpertChoice(c.expertsUsed());
+            for (int b = 0; b < batch; b++) choices[b] = new ExpertChoice(c.experts()); // any k a router may choose
             expertRows = new int[batch];
         } else {
             routerLogits = moeIn = moeGate = moeUp = moeOut = null;
@@ -74,6 +75,19 @@ public final class Transformer {
     }
 
     public int batchSize() { return batch; }
+
+    /** The model's own routing: its gating function, its k, its weight rules. */
+    public TopKRouter standardRouter() {
+        return new TopKRouter(c.gating(), c.expertsUsed(), c.expertNormalize(), c.expertScale());
+    }
+
+    /** Replaces the expert router (SCAR, or back to the standard one) for the following forward passes. */
+    public void setRouter(ExpertRouter r) {
+        if (!c.isMoe()) throw new UnsupportedOperationException(c.arch().name() + " model has no experts to route");
+        if (r.maxExperts() > c.experts())
+            throw new IllegalArgumentException("router may choose " + r.maxExperts() + " experts but the model has " + c.experts());
+        this.router = r;
+    }
 
     /**
      * Runs {@code n} tokens at positions pos0 .. pos0+n-1 through the model, appending their keys and values to the
