@@ -61,13 +61,14 @@ public final class Model implements AutoCloseable {
         this.pool = new ThreadPool(options.threads());
     }
 
-    /** Opens a GGUF model with default options. */
+    /** Opens a GGUF model (or a Hugging Face model folder) with default options. */
     public static Model load(Path path) throws IOException {
         return load(path, ModelOptions.defaults());
     }
 
+    /** Opens a GGUF file, or a Hugging Face model folder read as the GGUF it would convert to. */
     public static Model load(Path path, ModelOptions options) throws IOException {
-        return open(GgufFile.open(path), options);
+        return open(ModelFiles.open(path), options);
     }
 
     /** The small story model embedded in GEM, for demos and smoke tests. */

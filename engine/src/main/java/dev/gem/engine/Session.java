@@ -117,6 +117,28 @@ public final class Session implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Feeds tokens as one batch and returns the logits after each of them (row i follows token i), for scoring a
+     * text (perplexity) or verifying drafted tokens. At most the session's batch size at once.
+     */
+    public float[][] feedAll(int[] tokens) {
+        int n = tokens.length;
+        if (n == 0 || n > transformer.batchSize())
+            throw new IllegalArgumentException(n + " tokens; feedAll takes 1 to " + transformer.batchSize() + " at once");
+        if (position + n > cache.capacity())
+            throw new IllegalStateException("context full: " + position + " positions used, " + n + " more do not fit in " + cache.capacity());
+        int vocab = model.config().vocab();
+        float[] flat = new float[n * vocab];
+        synchronized (model.pool()) {
+            model.checkOpen();
+            transformer.forward(tokens, 0, n, position, cache, flat, n);
+        }
+        position += n;
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++) rows[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+        return rows;
+    }
+
     /** Tokenizes {@code prompt} (with BOS if the options and vocabulary say so) and generates a continuation. */
     public GenerationResult generate(String prompt, GenerateOptions options, TokenListener listener) {
         boolean bos = options.addBos() && position == 0 && model.tokenizer().addsBos();

@@ -95,52 +95,58 @@ public final class Transformer {
      * output head, as for prompt chunks before the last). Encoders write the final hidden states of all n tokens.
      */
     public void forward(int[] tokens, int tokOff, int n, int pos0, KvCache cache, float[] out, int outRows) {
+        begin(tokens, tokOff, n, pos0, cache);
+        layers(0, c.layers(), null, false);
+        if (c.arch().encoder()) System.arraycopy(x, 0, out, 0, n * c.dim());
+        else if (outRows > 0) head(outRows, out);
+    }
+
+    // the pass in progress: set by begin(), used by layers() and head()
+    private int n, pos0;
+    private KvCache cache;
+
+    /**
+     * Starts a pass: embeds {@code n} tokens at positions pos0.. into the residual stream. {@link #layers} and
+     * {@link #head} continue from there, which is how the token router takes cheap paths (skipped layers, early exits)
+     * through the same weights.
+     */
+    public void begin(int[] tokens, int tokOff, int n, int pos0, KvCache cache) {
         if (n < 1 || n > batch) throw new IllegalArgumentException("batch of " + n + " tokens, capacity " + batch);
         if (pos0 + n > cache.capacity())
             throw new IllegalStateException("context full: " + (pos0 + n) + " positions needed, " + cache.capacity() + " available");
-        int dim = c.dim();
-        boolean enc = c.arch().encoder();
+        this.n = n;
+        this.pos0 = pos0;
+        this.cache = cache;
         embed(tokens, tokOff, n, pos0);
+    }
 
-        for (int l = 0; l < c.layers(); l++) {
-            Weights.Layer L = w.layers[l];
-
-            // attention block: normalise (pre-norm), project, rotate, remember k/v, attend, project back, add
-            if (enc) System.arraycopy(x, 0, xb, 0, n * dim);
-            else for (int b = 0; b < n; b++) norm(xb, b * dim, x, b * dim, L.attnNorm, L.attnNormBias);
-            projectQkv(L, n);
-            if (!enc) {
-                Rope r = c.sliding(l) ? ropeSwa : rope;
-                for (int b = 0; b < n; b++) {
-                    r.angles(pos0 + b, cs);
-                    r.rotate(q, b * c.qDim(), c.heads(), c.headDim(), cs);
-                    r.rotate(kk, b * c.kvDim(), c.kvHeads(), c.headDim(), cs);
+    /**
+     * Runs layers [from, to) of the current pass. A layer whose {@code skip} entry is true is bypassed; with
+     * {@code fillKv} its keys and values for these positions are still computed from the current stream, so later
+     * tokens that run the layer in full attend over something close to what it would have held.
+     */
+    public void layers(int from, int to, boolean[] skip, boolean fillKv) {
+        for (int l = from; l < to; l++) {
+            if (skip != null && skip[l]) {
+                if (fillKv) {
+                    for (int b = 0; b < n; b++) norm(xb, b * c.dim(), x, b * c.dim(), w.layers[l].attnNorm, w.layers[l].attnNormBias);
+                    projectQkv(w.layers[l], n);
+                    rotateAndStore(l);
                 }
+                continue;
             }
-            System.arraycopy(kk, 0, cache.keys[l], pos0 * c.kvDim(), n * c.kvDim());
-            System.arraycopy(vv, 0, cache.values[l], pos0 * c.kvDimV(), n * c.kvDimV());
-            attention(cache, l, n, pos0);
-            matmul(L.wo, att, n, ffOut);
-            if (L.bo != null) for (int b = 0; b < n; b++) k.addBias(ffOut, b * dim, L.bo, dim);
-            residual(L.attnPostNorm, n);
-            if (enc) for (int b = 0; b < n; b++) k.layernorm(x, b * dim, x, b * dim, L.attnNorm, L.attnNormBias, dim, c.normEps());
-
-            // feed-forward block: normalise, dense or mixture-of-experts network, add
-            if (enc) System.arraycopy(x, 0, xb, 0, n * dim);
-            else for (int b = 0; b < n; b++) norm(xb, b * dim, x, b * dim, L.ffnNorm, L.ffnNormBias);
-            if (L.router != null) moe(L, n);
-            else dense(L.wGate, L.wUp, L.wDown, L.bUp, L.bDown, L.gateUpFused, c.ffnDim(), xb, n, ffOut);
-            residual(L.ffnPostNorm, n);
-            if (enc) for (int b = 0; b < n; b++) k.layernorm(x, b * dim, x, b * dim, L.ffnNorm, L.ffnNormBias, dim, c.normEps());
+            layer(l);
         }
+    }
 
-        if (enc) {
-            System.arraycopy(x, 0, out, 0, n * dim);
-            return;
-        }
-        if (outRows <= 0) return;
-        int first = n - Math.min(outRows, n);
-        int rows = n - first;
+    /** The residual stream of the current pass: row b (of dim floats) is token b's hidden state after the layers run. */
+    public float[] hidden() { return x; }
+
+    /** Final norm and output head for the last {@code rows} tokens of the current pass. */
+    public void head(int rows, float[] out) {
+        int dim = c.dim();
+        int first = n - Math.min(rows, n);
+        rows = n - first;
         for (int b = first; b < n; b++) norm(xb, (b - first) * dim, x, b * dim, w.outputNorm, w.outputNormBias);
         matmul(w.output, xb, rows, out);
         int vocab = c.vocab();
@@ -151,6 +157,46 @@ public final class Transformer {
                 out[i] = cap > 0 ? cap * (float) Math.tanh(v / cap) : v;
             }
         }
+    }
+
+    /** One transformer block over the current pass. */
+    private void layer(int l) {
+        int dim = c.dim();
+        boolean enc = c.arch().encoder();
+        Weights.Layer L = w.layers[l];
+
+        // attention block: normalise (pre-norm), project, rotate, remember k/v, attend, project back, add
+        if (enc) System.arraycopy(x, 0, xb, 0, n * dim);
+        else for (int b = 0; b < n; b++) norm(xb, b * dim, x, b * dim, L.attnNorm, L.attnNormBias);
+        projectQkv(L, n);
+        rotateAndStore(l);
+        attention(cache, l, n, pos0);
+        matmul(L.wo, att, n, ffOut);
+        if (L.bo != null) for (int b = 0; b < n; b++) k.addBias(ffOut, b * dim, L.bo, dim);
+        residual(L.attnPostNorm, n);
+        if (enc) for (int b = 0; b < n; b++) k.layernorm(x, b * dim, x, b * dim, L.attnNorm, L.attnNormBias, dim, c.normEps());
+
+        // feed-forward block: normalise, dense or mixture-of-experts network, add
+        if (enc) System.arraycopy(x, 0, xb, 0, n * dim);
+        else for (int b = 0; b < n; b++) norm(xb, b * dim, x, b * dim, L.ffnNorm, L.ffnNormBias);
+        if (L.router != null) moe(L, n);
+        else dense(L.wGate, L.wUp, L.wDown, L.bUp, L.bDown, L.gateUpFused, c.ffnDim(), xb, n, ffOut);
+        residual(L.ffnPostNorm, n);
+        if (enc) for (int b = 0; b < n; b++) k.layernorm(x, b * dim, x, b * dim, L.ffnNorm, L.ffnNormBias, dim, c.normEps());
+    }
+
+    /** Applies RoPE to this pass's queries and keys (decoders) and writes its keys and values into layer l's cache. */
+    private void rotateAndStore(int l) {
+        if (!c.arch().encoder()) {
+            Rope r = c.sliding(l) ? ropeSwa : rope;
+            for (int b = 0; b < n; b++) {
+                r.angles(pos0 + b, cs);
+                r.rotate(q, b * c.qDim(), c.heads(), c.headDim(), cs);
+                r.rotate(kk, b * c.kvDim(), c.kvHeads(), c.headDim(), cs);
+            }
+        }
+        System.arraycopy(kk, 0, cache.keys[l], pos0 * c.kvDim(), n * c.kvDim());
+        System.arraycopy(vv, 0, cache.values[l], pos0 * c.kvDimV(), n * c.kvDimV());
     }
 
     private void embed(int[] tokens, int tokOff, int n, int pos0) {

@@ -194,7 +194,7 @@ public final class VectorKernels extends Kernels {
             FloatVector wv = FloatVector.fromMemorySegment(F, s, off + 4L * i, ORDER);
             acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) sum += s.get(LE.FLOAT, off + 4L * i) * x[xo + i];
         return sum;
     }
@@ -206,7 +206,7 @@ public final class VectorKernels extends Kernels {
             FloatVector wv = halfToFloat(ShortVector.fromMemorySegment(S, s, off + 2L * i, ORDER));
             acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) sum += Float.float16ToFloat(s.get(LE.SHORT, off + 2L * i)) * x[xo + i];
         return sum;
     }
@@ -218,7 +218,7 @@ public final class VectorKernels extends Kernels {
             FloatVector wv = bf16ToFloat(ShortVector.fromMemorySegment(S, s, off + 2L * i, ORDER));
             acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) sum += bf16(s.get(LE.SHORT, off + 2L * i)) * x[xo + i];
         return sum;
     }
@@ -272,7 +272,7 @@ public final class VectorKernels extends Kernels {
             float d = Float.float16ToFloat(s.get(LE.SHORT, off));
             acc = block.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     /**
@@ -308,7 +308,7 @@ public final class VectorKernels extends Kernels {
             FloatVector block = nibbleBlockDot(s, off + 2, false, 0, 8, x, xo);
             acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off))), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float dotQ4_1(MemorySegment s, long off, float[] x, int xo, int blocks) {
@@ -318,7 +318,7 @@ public final class VectorKernels extends Kernels {
             acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off))), acc);
             acc = sumX(x, xo, 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off + 2))), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float dotQ5_0(MemorySegment s, long off, float[] x, int xo, int blocks) {
@@ -328,7 +328,7 @@ public final class VectorKernels extends Kernels {
             FloatVector block = nibbleBlockDot(s, off + 6, true, qh, 16, x, xo);
             acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off))), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static float dotQ5_1(MemorySegment s, long off, float[] x, int xo, int blocks) {
@@ -339,7 +339,7 @@ public final class VectorKernels extends Kernels {
             acc = block.fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off))), acc);
             acc = sumX(x, xo, 32).fma(FloatVector.broadcast(F, Float.float16ToFloat(s.get(LE.SHORT, off + 2))), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ public final class VectorKernels extends Kernels {
                 acc = sumX(x, xo + 32 * g, 32).fma(splat(-(dmin * minK4(s, off + 4, g))), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static void rowQ4_K(MemorySegment s, long off, float[] out, int o, int blocks, boolean five) {
@@ -456,7 +456,7 @@ public final class VectorKernels extends Kernels {
                 acc = sum.fma(splat(d * s.get(LE.BYTE, off + 192 + g)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static void rowQ6_K(MemorySegment s, long off, float[] out, int o, int blocks) {
@@ -498,7 +498,7 @@ public final class VectorKernels extends Kernels {
                 acc = sumX(x, xo + 16 * g, 16).fma(splat(-(dmin * (sc >>> 4))), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static void rowQ2_K(MemorySegment s, long off, float[] out, int o, int blocks) {
@@ -543,7 +543,7 @@ public final class VectorKernels extends Kernels {
                 acc = sum.fma(splat(d * scaleQ3_K(s, off + 96, g)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static void rowQ3_K(MemorySegment s, long off, float[] out, int o, int blocks) {
@@ -594,7 +594,7 @@ public final class VectorKernels extends Kernels {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, off += 18, xo += 32)
             acc = levelsDot(s, off + 2, x, xo).fma(splat(half(s, off)), acc);
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static void rowIQ4_NL(MemorySegment s, long off, float[] out, int o, int blocks) {
@@ -615,7 +615,7 @@ public final class VectorKernels extends Kernels {
             for (int g = 0; g < 8; g++)
                 acc = levelsDot(s, off + 8 + 16L * g, x, xo + 32 * g).fma(splat(d * (scaleIQ4_XS(s, off, g) - 32)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum(acc);
     }
 
     private static void rowIQ4_XS(MemorySegment s, long off, float[] out, int o, int blocks) {
@@ -730,7 +730,7 @@ public final class VectorKernels extends Kernels {
         }
         for (int end = F.loopBound(n); i < end; i += L)
             s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        float sum = sum(s0.add(s1).add(s2.add(s3)));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
@@ -753,7 +753,7 @@ public final class VectorKernels extends Kernels {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
             acc = v.fma(v, acc);
         }
-        float ss = acc.reduceLanes(VectorOperators.ADD);
+        float ss = sum(acc);
         for (; i < n; i++) ss += x[xOff + i] * x[xOff + i];
         float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
         FloatVector sv = FloatVector.broadcast(F, scale);
@@ -782,13 +782,13 @@ public final class VectorKernels extends Kernels {
         FloatVector mv = FloatVector.broadcast(F, max);
         FloatVector acc = FloatVector.zero(F);
         for (i = 0; i < end; i += L) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(F, x, off + i).sub(mv));
             e.intoArray(x, off + i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
+            float e = exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
@@ -798,12 +798,87 @@ public final class VectorKernels extends Kernels {
         for (; i < n; i++) x[off + i] *= invS;
     }
 
-    /** x[off+i] = exp(x[off+i]) with the Vector API's EXP (tested against Math.exp; see ExpAccuracyTest). */
+    /** x[off+i] = exp(x[off+i]), deterministically (see {@link #exp(FloatVector)}; tested against Math.exp). */
     static void exp(float[] x, int off, int n) {
         int i = 0;
         for (int end = F.loopBound(n); i < end; i += L)
-            FloatVector.fromArray(F, x, off + i).lanewise(VectorOperators.EXP).intoArray(x, off + i);
-        for (; i < n; i++) x[off + i] = (float) Math.exp(x[off + i]);
+            exp(FloatVector.fromArray(F, x, off + i)).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] = exp(x[off + i]);
+    }
+
+    /*
+     * Determinism. GEM promises that a token's logits do not depend on how tokens were batched or on when the JIT
+     * compiled a kernel (self-speculative decoding verifies drafts in a batch and must reproduce token-by-token output
+     * bit for bit). Two Vector API operations break that: reduceLanes(ADD) on floats may associate differently in
+     * interpreted and compiled code, and lanewise(EXP) is a different approximation (SVML) once compiled than the
+     * Math.exp it falls back to. So sums fold lanes in a fixed tree of exact lane-wise adds, and exp is a polynomial
+     * built only from exact IEEE operations, which give the same bits in every execution mode.
+     */
+    private static final VectorShuffle<Float>[] FOLD = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int i = 0, d = L / 2; i < steps; i++, d /= 2) f[i] = VectorShuffle.iota(F, d, 1, true);
+        return f;
+    }
+
+    /** The sum of a vector's lanes, always in the same order. */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+
+    private static final float EXP_HI = 88.72284f, EXP_LO = -103.97208f;
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /**
+     * e^x to about one ulp (Cephes' expf: x = k ln2 + r, |r| <= ln2/2, a polynomial for e^r, then 2^k applied as two
+     * exponent-bit factors so results down to the subnormal range stay exact), from exact IEEE operations only, so
+     * every execution mode gives the same bits. Below the subnormal range the result is 0, above the float range +inf,
+     * and NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_LO), over = x.compare(VectorOperators.GT, EXP_HI);
+        FloatVector c = x.max(EXP_LO).min(EXP_HI); // NaN propagates through max/min
+        FloatVector t = c.fma(LOG2E, 0.5f);
+        FloatVector k = (FloatVector) t.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+        k = k.sub(1f, k.compare(VectorOperators.GT, t)); // floor(t): truncation rounds negatives up
+        FloatVector r = k.fma(FloatVector.broadcast(F, -LN2_HI), c);
+        r = k.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector r2 = r.mul(r);
+        FloatVector p = r.fma(P0, P1).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P3))
+                .fma(r, FloatVector.broadcast(F, P4)).fma(r, FloatVector.broadcast(F, P5));
+        p = p.fma(r2, r).add(1f);
+        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        IntVector half = ki.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = ki.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2).blend(0f, under).blend(Float.POSITIVE_INFINITY, over);
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}: the same operations in the same order, so tails agree. */
+    static float exp(float x) {
+        if (x < EXP_LO) return 0f;
+        if (x > EXP_HI) return Float.POSITIVE_INFINITY;
+        if (Float.isNaN(x)) return x;
+        float t = Math.fma(x, LOG2E, 0.5f);
+        float k = (float) (int) t;
+        if (k > t) k -= 1f;
+        float r = Math.fma(k, -LN2_HI, x);
+        r = Math.fma(k, -LN2_LO, r);
+        float r2 = r * r;
+        float p = Math.fma(r, P0, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        p = Math.fma(p, r2, r) + 1f;
+        int ki = (int) k, half = ki >> 1;
+        return p * Float.intBitsToFloat((half + 127) << 23) * Float.intBitsToFloat((ki - half + 127) << 23);
     }
 
     @Override
@@ -812,12 +887,12 @@ public final class VectorKernels extends Kernels {
         int i = 0;
         for (int end = F.loopBound(n); i < end; i += L) {
             FloatVector g = FloatVector.fromArray(F, gate, gOff + i);
-            FloatVector silu = g.div(one.add(g.neg().lanewise(VectorOperators.EXP)));
+            FloatVector silu = g.div(one.add(exp(g.neg())));
             silu.mul(FloatVector.fromArray(F, up, uOff + i)).intoArray(gate, gOff + i);
         }
         for (; i < n; i++) {
             float g = gate[gOff + i];
-            gate[gOff + i] = g / (1f + (float) Math.exp(-g)) * up[uOff + i];
+            gate[gOff + i] = g / (1f + exp(-g)) * up[uOff + i];
         }
     }
 

@@ -1,0 +1,37 @@
+package dev.gem.engine;
+
+import dev.gem.format.GgufFile;
+import dev.gem.format.HuggingFaceModel;
+import dev.gem.format.ModelFile;
+import dev.gem.format.ModelFileException;
+import dev.gem.tokenizer.HuggingFaceGgufMetadata;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens whatever a user points GEM at: a GGUF file, or a Hugging Face model folder read as the GGUF it converts to. */
+public final class ModelFiles {
+    private ModelFiles() {}
+
+    /** A GGUF file or a Hugging Face folder (config.json, tokenizer.json, safetensors). The caller must close it. */
+    public static ModelFile open(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            if (!HuggingFaceModel.isModelFolder(path))
+                throw new ModelFileException(path.toString(), "is a folder without config.json: give a GGUF file or a Hugging Face model folder");
+            return openHuggingFace(path);
+        }
+        return GgufFile.open(path);
+    }
+
+    /** A Hugging Face folder with its tokenizer.json turned into GGUF tokenizer metadata, as the converter does. */
+    public static HuggingFaceModel openHuggingFace(Path dir) throws IOException {
+        return HuggingFaceModel.open(dir, (folder, md) -> {
+            Path tokenizer = folder.resolve("tokenizer.json");
+            if (!Files.isRegularFile(tokenizer))
+                throw new ModelFileException(folder.toString(), "has no tokenizer.json (GEM reads Hugging Face fast-tokenizer files;"
+                        + " a folder with only tokenizer.model is not supported yet)");
+            for (var e : HuggingFaceGgufMetadata.entries(tokenizer)) e.putInto(md);
+        });
+    }
+}
