@@ -60,6 +60,15 @@ public final class Session implements AutoCloseable {
     public void reset() { position = 0; }
 
     /**
+     * Forgets everything after the first {@code keep} positions, so the next tokens continue from there (a chat whose
+     * re-rendered history shares a prefix with what was fed keeps that prefix's cache).
+     */
+    public void rewind(int keep) {
+        if (keep < 0 || keep > position) throw new IllegalArgumentException("cannot rewind to " + keep + " from position " + position);
+        position = keep;
+    }
+
+    /**
      * Feeds tokens (in batches) and returns the logits after the last one. The returned array is reused by the next
      * call. Fails with a clear message when the tokens do not fit in the remaining context.
      */

@@ -27,8 +27,9 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  java -jar gem.jar",
                 "  java -jar gem.jar -m model.gguf -p \"The capital of France is\" -n 32 --temp 0",
+                "  java -jar gem.jar -m model.gguf --chat --system \"You are terse.\"",
                 "  java -jar gem.jar tokenize -m model.gguf -p \"Hello world\""},
-        subcommands = {TokenizeCommand.class, SynthCommand.class, BenchCommand.class})
+        subcommands = {TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class})
 public final class GemCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -77,6 +78,12 @@ public final class GemCommand implements Callable<Integer> {
             description = "random seed; -1 = a new one each run (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--chat", description = "interactive chat through the model's chat template (the prompt, if any, is the first message)")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "system message for --chat")
+    String system;
+
     @Override
     public Integer call() throws Exception {
         if (prompt != null && promptFile != null) throw new IllegalArgumentException("give the prompt with -p or -f, not both");
@@ -85,6 +92,14 @@ public final class GemCommand implements Callable<Integer> {
         long s = seed == -1 ? new java.util.Random().nextLong() & Long.MAX_VALUE : seed;
         SamplerSettings sampler = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, repeatLastN, s);
         PrintWriter out = spec.commandLine().getOut();
+        if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
+        if (chat) {
+            try (Model model = modelArgs.open()) {
+                int max = nPredict == -1 ? model.contextSize() : nPredict;
+                return new ChatLoop(model, new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), system, out,
+                        spec.commandLine().getErr()).run(text.isEmpty() ? null : text);
+            }
+        }
         try (Model model = modelArgs.open(); var session = model.newSession()) {
             int max = nPredict == -1 ? model.contextSize() : nPredict;
             GenerateOptions opts = new GenerateOptions(max, sampler, true, true, scarArgs.settings(model));
