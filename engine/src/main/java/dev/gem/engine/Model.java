@@ -49,7 +49,7 @@ public final class Model implements AutoCloseable {
     private Model(ModelFile file, ModelOptions options) throws ModelFileException {
         this.file = file;
         this.options = options;
-        this.kernels = Backend.get();
+        this.kernels = options.kernels() != null ? options.kernels() : Backend.get();
         var md = file.metadata();
         String archName = md.getString("general.architecture");
         Architecture arch = Architecture.forName(archName);

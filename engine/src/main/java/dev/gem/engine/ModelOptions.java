@@ -7,8 +7,10 @@ package dev.gem.engine;
  * @param contextSize positions the KV cache of each session holds (0: the model's own context length, capped at
  *                    {@link #DEFAULT_CONTEXT} as llama.cpp does, so a 128k-context model does not reserve gigabytes)
  * @param batchSize   most prompt tokens processed in one forward pass
+ * @param kernels     the compute backend (null: the one {@link dev.gem.kernels.Backend} chose for this JVM); e.g.
+ *                    {@link dev.gem.kernels.GgmlCompatibleKernels} to reproduce llama.cpp's numerics exactly
  */
-public record ModelOptions(int threads, int contextSize, int batchSize) {
+public record ModelOptions(int threads, int contextSize, int batchSize, dev.gem.kernels.Kernels kernels) {
     public static final int DEFAULT_CONTEXT = 4096;
 
     public ModelOptions {
@@ -18,12 +20,14 @@ public record ModelOptions(int threads, int contextSize, int batchSize) {
     }
 
     public static ModelOptions defaults() {
-        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0, 64);
+        return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0, 64, null);
     }
 
-    public ModelOptions withThreads(int t) { return new ModelOptions(t, contextSize, batchSize); }
+    public ModelOptions withThreads(int t) { return new ModelOptions(t, contextSize, batchSize, kernels); }
 
-    public ModelOptions withContextSize(int c) { return new ModelOptions(threads, c, batchSize); }
+    public ModelOptions withContextSize(int c) { return new ModelOptions(threads, c, batchSize, kernels); }
 
-    public ModelOptions withBatchSize(int b) { return new ModelOptions(threads, contextSize, b); }
+    public ModelOptions withBatchSize(int b) { return new ModelOptions(threads, contextSize, b, kernels); }
+
+    public ModelOptions withKernels(dev.gem.kernels.Kernels k) { return new ModelOptions(threads, contextSize, batchSize, k); }
 }

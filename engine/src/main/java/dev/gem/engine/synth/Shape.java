@@ -41,6 +41,8 @@ public record Shape(String name, String arch, int dim, int ffn, int layers, int 
         add(tiny("gemma2", 0, 0, 0, true));
         add(tiny("gemma3", 0, 0, 0, true));
         add(tiny("granite", 0, 0, 0, true));
+        add(new Shape("tiny-quant", "llama", 256, 256, 1, 4, 2, 64, 0, 0, 0, 0, false,
+                "one Llama layer whose rows fit every block size (256), for checking each weight type against llama.cpp", false));
         add(new Shape("tiny-bert", "bert", 64, 128, 2, 4, 4, 16, 0, 0, 0, 0, false, "tiny BERT encoder", false));
     }
 
