@@ -10,27 +10,40 @@ import dev.gem.router.ScarSettings;
  * @param sampler    how tokens are picked
  * @param addBos     prepend the model's BOS token when the vocabulary asks for it
  * @param stopAtEog  stop at the model's end-of-generation tokens (EOS, EOT, ...)
- * @param scar       variable-k expert routing for mixture-of-experts models (null: the model's own top-k)
+ * @param scar        variable-k expert routing for mixture-of-experts models (null: the model's own top-k)
+ * @param speculation exact self-speculative decoding (null: off)
+ * @param earlyExit   approximate per-token early exit (null: off)
  */
-public record GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog, ScarSettings scar) {
+public record GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog, ScarSettings scar,
+                              Speculation speculation, EarlyExit earlyExit) {
 
     public GenerateOptions {
         if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must not be negative");
         if (sampler == null) throw new IllegalArgumentException("sampler settings are required");
+        if (speculation != null && earlyExit != null)
+            throw new IllegalArgumentException("speculative decoding (exact) and early exit (approximate) are alternatives; choose one");
+    }
+
+    public GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog, ScarSettings scar) {
+        this(maxTokens, sampler, addBos, stopAtEog, scar, null, null);
     }
 
     /** 256 tokens with llama.cpp's default sampling and a random seed. */
     public static GenerateOptions defaults() {
-        return new GenerateOptions(256, SamplerSettings.defaults(), true, true, null);
+        return new GenerateOptions(256, SamplerSettings.defaults(), true, true, null, null, null);
     }
 
-    public GenerateOptions withMaxTokens(int n) { return new GenerateOptions(n, sampler, addBos, stopAtEog, scar); }
+    public GenerateOptions withMaxTokens(int n) { return new GenerateOptions(n, sampler, addBos, stopAtEog, scar, speculation, earlyExit); }
 
-    public GenerateOptions withSampler(SamplerSettings s) { return new GenerateOptions(maxTokens, s, addBos, stopAtEog, scar); }
+    public GenerateOptions withSampler(SamplerSettings s) { return new GenerateOptions(maxTokens, s, addBos, stopAtEog, scar, speculation, earlyExit); }
 
-    public GenerateOptions withAddBos(boolean b) { return new GenerateOptions(maxTokens, sampler, b, stopAtEog, scar); }
+    public GenerateOptions withAddBos(boolean b) { return new GenerateOptions(maxTokens, sampler, b, stopAtEog, scar, speculation, earlyExit); }
 
-    public GenerateOptions withStopAtEog(boolean b) { return new GenerateOptions(maxTokens, sampler, addBos, b, scar); }
+    public GenerateOptions withStopAtEog(boolean b) { return new GenerateOptions(maxTokens, sampler, addBos, b, scar, speculation, earlyExit); }
 
-    public GenerateOptions withScar(ScarSettings s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, s); }
+    public GenerateOptions withScar(ScarSettings s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, s, speculation, earlyExit); }
+
+    public GenerateOptions withSpeculation(Speculation s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, scar, s, earlyExit); }
+
+    public GenerateOptions withEarlyExit(EarlyExit e) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, scar, speculation, e); }
 }

@@ -6,9 +6,6 @@ import dev.gem.engine.sample.Sampler;
 import dev.gem.router.RoutingStats;
 import dev.gem.router.ScarRouter;
 import dev.gem.router.ScarSettings;
-import dev.gem.tokenizer.StreamDecoder;
-
-import java.util.Arrays;
 
 /**
  * One conversation with a model: the KV cache of everything fed so far and the activation buffers of the forward
@@ -50,6 +47,8 @@ public final class Session implements AutoCloseable {
 
     /** Experts per token under SCAR since the last reset (null for dense models). */
     public RoutingStats routingStats() { return routingStats; }
+
+    Model model() { return model; }
 
     /** Positions used so far. */
     public int position() { return position; }
@@ -160,50 +159,85 @@ public final class Session implements AutoCloseable {
         return generate(ids, options, listener);
     }
 
-    /** Generates a continuation of the given prompt tokens. */
+    /**
+     * Generates a continuation of the given prompt tokens: plainly, with exact self-speculative decoding, or with
+     * approximate early exits, as the options say.
+     */
     public GenerationResult generate(int[] prompt, GenerateOptions options, TokenListener listener) {
         setScar(options.scar());
         Sampler sampler = new Sampler(options.sampler());
         for (int t : prompt) sampler.accept(t);
+        Emitter out = new Emitter(model.tokenizer(), options, listener);
         long t0 = System.nanoTime();
         float[] l = feed(prompt);
         long t1 = System.nanoTime();
-        int vocab = model.config().vocab();
-        StreamDecoder decoder = model.tokenizer().streamDecoder();
-        StringBuilder text = new StringBuilder();
-        int[] out = new int[Math.max(16, options.maxTokens())];
-        int count = 0;
-        GenerationResult.StopReason reason = GenerationResult.StopReason.MAX_TOKENS;
-        int[] one = new int[1];
-        while (count < options.maxTokens()) {
-            int next = sampler.sample(l, 0, vocab);
-            if (options.stopAtEog() && model.tokenizer().isEndOfGeneration(next)) {
-                reason = GenerationResult.StopReason.END_OF_GENERATION;
-                break;
+        if (options.speculation() != null) {
+            lastSpeculation = new SpeculativeDecoder(this, options.speculation(), sampler, out).run(l);
+        } else {
+            int vocab = model.config().vocab();
+            int[] one = new int[1];
+            while (true) {
+                int next = sampler.sample(l, 0, vocab);
+                if (!out.emit(next)) break;
+                sampler.accept(next);
+                if (position >= cache.capacity()) {
+                    out.contextFull();
+                    break;
+                }
+                one[0] = next;
+                l = options.earlyExit() != null ? feedEarlyExit(next, options.earlyExit()) : feed(one);
             }
-            out[count++] = next;
-            sampler.accept(next);
-            String piece = decoder.next(next);
-            text.append(piece);
-            if (listener != null && !listener.onToken(next, piece)) {
-                reason = GenerationResult.StopReason.LISTENER;
-                break;
-            }
-            if (count == options.maxTokens()) break;
-            if (position >= cache.capacity()) {
-                reason = GenerationResult.StopReason.CONTEXT_FULL;
-                break;
-            }
-            one[0] = next;
-            l = feed(one);
         }
-        String tail = decoder.flush();
-        if (!tail.isEmpty()) {
-            text.append(tail);
-            if (listener != null) listener.onToken(-1, tail);
+        return out.finish(prompt.length, t1 - t0, System.nanoTime() - t1);
+    }
+
+    private dev.gem.router.SpeculationPolicy lastSpeculation;
+    private long earlyExits, earlyExitChecks;
+
+    /** Acceptance and fallback statistics of the last speculative generation (null if none ran). */
+    public dev.gem.router.SpeculationPolicy lastSpeculation() { return lastSpeculation; }
+
+    /** How many tokens took the early exit, of how many were offered it, since the session began. */
+    public long[] earlyExitCounts() { return new long[]{earlyExits, earlyExitChecks}; }
+
+    /**
+     * One token through the cheap path only: the layers it does not skip, then the output head. Keys and values are
+     * written only for the layers it runs; a later full-depth pass over the same position overwrites them all.
+     */
+    float[] feedCheap(int token, boolean[] skip) {
+        if (position + 1 > cache.capacity()) throw new IllegalStateException("context full");
+        synchronized (model.pool()) {
+            model.checkOpen();
+            transformer.begin(new int[]{token}, 0, 1, position, cache);
+            transformer.layers(0, model.config().layers(), skip, false);
+            transformer.head(1, logits);
         }
-        long t2 = System.nanoTime();
-        return new GenerationResult(Arrays.copyOf(out, count), text.toString(), prompt.length, t1 - t0, t2 - t1, reason);
+        position++;
+        return logits;
+    }
+
+    /** One token with an early exit: the exit's distribution if it is confident, otherwise the full model's. */
+    float[] feedEarlyExit(int token, EarlyExit exit) {
+        int layers = model.config().layers();
+        if (exit.layer() >= layers) throw new IllegalArgumentException("exit layer " + exit.layer() + " of a " + layers + "-layer model");
+        synchronized (model.pool()) {
+            model.checkOpen();
+            transformer.begin(new int[]{token}, 0, 1, position, cache);
+            transformer.layers(0, exit.layer(), null, false);
+            transformer.head(1, logits);
+            earlyExitChecks++;
+            if (exit.rule().test(logits, 0, logits.length)) {
+                earlyExits++;
+                boolean[] all = new boolean[layers];
+                java.util.Arrays.fill(all, true);
+                transformer.layers(exit.layer(), layers, all, true); // keys and values from the exit state
+            } else {
+                transformer.layers(exit.layer(), layers, null, false);
+                transformer.head(1, logits);
+            }
+        }
+        position++;
+        return logits;
     }
 
     @Override

@@ -1,18 +1,21 @@
 package dev.gem.engine.sample;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * Picks tokens from logits in llama.cpp's order: repetition penalty, top-k, top-p, min-p, temperature, then a draw
- * from the remaining distribution. Greedy when the temperature is 0. One sampler per generation (it owns the RNG
- * and the recent-token window).
+ * from the remaining distribution. Greedy when the temperature is 0. One sampler per generation (it owns the
+ * recent-token window and counts the draws).
+ *
+ * <p>The j-th draw of a generation uses a random number that depends only on the seed and j (SplitMix64 of them), not
+ * on how many numbers were drawn before. So a decoder that looks ahead (self-speculative decoding drafts tokens with
+ * the same numbers it will later use) emits exactly what plain decoding emits with the same seed.
  */
 public final class Sampler {
     private final SamplerSettings s;
-    private final SplittableRandom rng;
     private final int[] recent;
     private int recentCount, recentNext;
+    private long draws;
 
     // candidate buffers, reused across steps
     private int[] ids = new int[0];
@@ -20,8 +23,29 @@ public final class Sampler {
 
     public Sampler(SamplerSettings settings) {
         this.s = settings;
-        this.rng = new SplittableRandom(settings.seed());
         this.recent = new int[settings.repeatLastN()];
+    }
+
+    /** An independent copy with the same recent tokens and draw count (for drafting ahead without disturbing this one). */
+    public Sampler copy() {
+        Sampler c = new Sampler(s);
+        System.arraycopy(recent, 0, c.recent, 0, recent.length);
+        c.recentCount = recentCount;
+        c.recentNext = recentNext;
+        c.draws = draws;
+        return c;
+    }
+
+    /** How many tokens this sampler has drawn. */
+    public long draws() { return draws; }
+
+    /** The uniform number in [0, 1) of draw {@code index}: SplitMix64 of the seed and the index. */
+    public double uniform(long index) {
+        long z = s.seed() + (index + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (z >>> 11) * 0x1.0p-53;
     }
 
     /** Records a token as seen (prompt tokens too, for the repetition penalty). */
@@ -32,8 +56,13 @@ public final class Sampler {
         recentCount = Math.min(recentCount + 1, recent.length);
     }
 
-    /** Chooses the next token from {@code logits[off .. off+vocab)}; the logits are modified. */
+    /** Chooses the next token from {@code logits[off .. off+vocab)} (which are modified) with the next draw's number. */
     public int sample(float[] logits, int off, int vocab) {
+        return sampleAt(logits, off, vocab, draws++);
+    }
+
+    /** Chooses a token with the random number of draw {@code index}, without advancing the draw count. */
+    public int sampleAt(float[] logits, int off, int vocab, long index) {
         if (s.repeatPenalty() != 1f) {
             boolean[] seen = new boolean[vocab];
             for (int i = 0; i < recentCount; i++) {
@@ -85,7 +114,7 @@ public final class Sampler {
             p[i] = (float) Math.exp((vals[i] - max) / s.temperature());
             total += p[i];
         }
-        double r = rng.nextDouble() * total;
+        double r = uniform(index) * total;
         double acc = 0;
         for (int i = 0; i < n; i++) {
             acc += p[i];
