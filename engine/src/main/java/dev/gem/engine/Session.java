@@ -201,6 +201,16 @@ public final class Session implements AutoCloseable {
     public long[] earlyExitCounts() { return new long[]{earlyExits, earlyExitChecks}; }
 
     /**
+     * One token through a cheap path (layers marked in {@code skip} are not run) and the output head: the logits the
+     * Dynamic Token Router would see. The token occupies the next position; {@link #rewind} to drop it.
+     */
+    public float[] cheapStep(int token, boolean[] skip) {
+        if (skip.length != model.config().layers())
+            throw new IllegalArgumentException("skip mask for " + skip.length + " layers; the model has " + model.config().layers());
+        return feedCheap(token, skip);
+    }
+
+    /**
      * One token through the cheap path only: the layers it does not skip, then the output head. Keys and values are
      * written only for the layers it runs; a later full-depth pass over the same position overwrites them all.
      */

@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
                 "  java -jar gem.jar -m model.gguf -p \"The capital of France is\" -n 32 --temp 0",
                 "  java -jar gem.jar -m model.gguf --chat --system \"You are terse.\"",
                 "  java -jar gem.jar tokenize -m model.gguf -p \"Hello world\""},
-        subcommands = {TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class})
+        subcommands = {TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class, RouterCommand.class})
 public final class GemCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,6 +39,9 @@ public final class GemCommand implements Callable<Integer> {
 
     @Mixin
     ScarArgs scarArgs;
+
+    @Mixin
+    DepthArgs depthArgs;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "text to continue (default: none, start from BOS)")
     String prompt;
@@ -96,13 +99,13 @@ public final class GemCommand implements Callable<Integer> {
         if (chat) {
             try (Model model = modelArgs.open()) {
                 int max = nPredict == -1 ? model.contextSize() : nPredict;
-                return new ChatLoop(model, new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), system, out,
+                return new ChatLoop(model, depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model), system, out,
                         spec.commandLine().getErr()).run(text.isEmpty() ? null : text);
             }
         }
         try (Model model = modelArgs.open(); var session = model.newSession()) {
             int max = nPredict == -1 ? model.contextSize() : nPredict;
-            GenerateOptions opts = new GenerateOptions(max, sampler, true, true, scarArgs.settings(model));
+            GenerateOptions opts = depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model);
             out.print(text);
             out.flush();
             // a story started from BOS alone would otherwise begin with SentencePiece's word-separating space
@@ -119,6 +122,11 @@ public final class GemCommand implements Callable<Integer> {
             out.println();
             out.flush();
             String routing = opts.scar() != null ? " | SCAR " + session.routingStats().summary() : "";
+            if (opts.speculation() != null) routing += " | " + session.lastSpeculation().summary();
+            if (opts.earlyExit() != null) {
+                long[] e = session.earlyExitCounts();
+                routing += " | early exit: " + e[0] + " of " + e[1] + " tokens";
+            }
             spec.commandLine().getErr().println("gem: " + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s) + routing);
         }
         return 0;
