@@ -24,6 +24,19 @@ public final class ModelFiles {
         return GgufFile.open(path);
     }
 
+    /**
+     * A view of {@code file} whose close does nothing, for opening several {@link Model}s over one file in turn (a model
+     * closes its file when it is closed).
+     */
+    public static ModelFile borrow(ModelFile file) {
+        return new ModelFile() {
+            @Override public String name() { return file.name(); }
+            @Override public dev.gem.format.Metadata metadata() { return file.metadata(); }
+            @Override public java.util.Map<String, dev.gem.tensor.Tensor> tensors() { return file.tensors(); }
+            @Override public void close() { }
+        };
+    }
+
     /** A Hugging Face folder with its tokenizer.json turned into GGUF tokenizer metadata, as the converter does. */
     public static HuggingFaceModel openHuggingFace(Path dir) throws IOException {
         return HuggingFaceModel.open(dir, (folder, md) -> {

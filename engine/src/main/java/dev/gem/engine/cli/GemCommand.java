@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
                 "  java -jar gem.jar -m model.gguf -p \"The capital of France is\" -n 32 --temp 0",
                 "  java -jar gem.jar -m model.gguf --chat --system \"You are terse.\"",
                 "  java -jar gem.jar tokenize -m model.gguf -p \"Hello world\""},
-        subcommands = {TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class, RouterCommand.class})
+        subcommands = {TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class, RouterCommand.class,
+                ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class})
 public final class GemCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
