@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,6 +56,57 @@ class QuantizeTest {
         }
         Matcher size = Pattern.compile("(\\d+\\.\\d\\d) bits per weight\\), was \\d+\\.\\d\\d MB \\(32\\.00 bpw\\)").matcher(r.err());
         assertTrue(size.find(), r.err());
+    }
+
+    /**
+     * K-quants and IQ4 on a model whose rows fit their 256-blocks (gem synth's "tiny", dim 256): every type writes,
+     * loads and runs, and the output drifts from the F32 model's in the order of the bits spent.
+     */
+    @Test
+    void everyTypeQuantizesAndMoreBitsMeanLessDrift() throws IOException {
+        Path f32 = tmp.resolve("tiny.gguf");
+        CliTest.Run r = CliTest.run("synth", "--shape", "tiny", "--type", "f32", "--seed", "3", "-o", f32.toString());
+        assertEquals(0, r.code(), r.err());
+        int[] tokens = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426};
+        float[][] reference = logProbs(f32, tokens);
+        Map<String, Double> kl = new java.util.LinkedHashMap<>();
+        for (String type : List.of("q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_0", "q4_0", "iq4_nl", "iq4_xs")) {
+            Path out = tmp.resolve(type + ".gguf");
+            r = CliTest.run("quantize", f32.toString(), out.toString(), "--type", type);
+            assertEquals(0, r.code(), r.err());
+            try (GgufFile f = GgufFile.open(out)) {
+                assertEquals(DType.ofName(type), f.require("blk.1.ffn_down.weight").type(), type);
+                assertEquals(DType.F32, f.require("blk.1.ffn_norm.weight").type());
+            }
+            kl.put(type, meanKl(reference, logProbs(out, tokens)));
+        }
+        List<String> ladder = List.of("q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_0");
+        for (int i = 1; i < ladder.size(); i++)
+            assertTrue(kl.get(ladder.get(i)) < kl.get(ladder.get(i - 1)), "KL should fall with bits: " + kl);
+        for (String four : List.of("q4_0", "iq4_nl", "iq4_xs"))
+            assertTrue(kl.get(four) < kl.get("q3_k") && kl.get(four) > kl.get("q6_k"), four + " is a 4-bit type: " + kl);
+    }
+
+    static float[][] logProbs(Path model, int[] tokens) throws IOException {
+        try (dev.gem.engine.Model m = dev.gem.engine.Model.load(model, ModelOptions.defaults().withThreads(2)); var s = m.newSession()) {
+            float[][] rows = new float[tokens.length][];
+            for (int i = 0; i < tokens.length; i++) {
+                float[] l = s.feed(new int[]{tokens[i]});
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (float v : l) max = Math.max(max, v);
+                for (float v : l) sum += Math.exp(v - max);
+                rows[i] = new float[l.length];
+                for (int t = 0; t < l.length; t++) rows[i][t] = (float) (l[t] - max - Math.log(sum));
+            }
+            return rows;
+        }
+    }
+
+    static double meanKl(float[][] p, float[][] q) {
+        double total = 0;
+        for (int i = 0; i < p.length; i++)
+            for (int t = 0; t < p[i].length; t++) total += Math.exp(p[i][t]) * (p[i][t] - q[i][t]);
+        return total / p.length;
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /** The options every command that opens a model shares. */
 public final class ModelArgs {
     @Option(names = {"-m", "--model"}, paramLabel = "FILE",
-            description = "GGUF model to load (default: the small story model embedded in gem.jar)")
+            description = "GGUF model or Hugging Face model folder to load (default: the small story model embedded in gem.jar)")
     Path model;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N",
