@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Tiny Hugging Face folders (BF16 safetensors, cut-down Llama 3 / Qwen tokenizers; written by
+ * Tiny Hugging Face folders (Llama, Qwen2, Qwen3, Gemma 2; BF16 safetensors, cut-down Llama 3 / Qwen tokenizers; written by
  * tests/fixtures/HuggingFaceFixtures.java) run directly and through {@code gem convert}, against each other and against
  * llama.cpp on the converted file. Regenerate with tests/fixtures/regenerate-import.sh.
  */
@@ -50,7 +50,7 @@ class HuggingFaceImportTest {
 
     /** The folder run directly is the file the converter would write: same tensors, same dtypes, same logits to the bit. */
     @ParameterizedTest
-    @ValueSource(strings = {"hf-llama", "hf-qwen2"})
+    @ValueSource(strings = {"hf-llama", "hf-qwen2", "hf-qwen3", "hf-gemma2"})
     void folderAndConvertedFileGiveIdenticalLogits(String name) throws IOException {
         Path gguf = convert(name, "auto");
         try (GgufFile f = GgufFile.open(gguf)) {
@@ -68,7 +68,7 @@ class HuggingFaceImportTest {
      * activations (with BF16 weights it rounds activations to BF16).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"hf-llama", "hf-qwen2"})
+    @ValueSource(strings = {"hf-llama", "hf-qwen2", "hf-qwen3", "hf-gemma2"})
     void convertedFileMatchesLlamaCpp(String name) throws IOException {
         float[][] expected = ArchitectureFixturesTest.logitRows(folder(name + ".logits.txt"));
         float[][] got = logits(convert(name, "f32"));
