@@ -32,7 +32,7 @@ public final class GgufWriter {
 
     private record Entry(GgufType type, Object value, GgufType elementType) {}
 
-    /** Fills {@code out} (exactly the tensor's byte size) with the tensor's data. */
+    /** Fills {@code out} (exactly the tensor's byte size) with the tensor's data; it may use several threads. */
     public interface Filler {
         void fill(MemorySegment out) throws IOException;
     }
@@ -125,7 +125,7 @@ public final class GgufWriter {
             while (hb.hasRemaining()) ch.write(hb);
             long pos = ch.position();
             for (TensorEntry t : tensors) {
-                try (Arena a = Arena.ofConfined()) {
+                try (Arena a = Arena.ofShared()) { // shared: a filler may split the work across threads
                     long padded = align(t.bytes);
                     MemorySegment seg = a.allocate(Math.max(1, padded), 64);
                     t.filler.fill(seg.asSlice(0, t.bytes));

@@ -87,6 +87,30 @@ class QuantizeTest {
             assertTrue(kl.get(four) < kl.get("q3_k") && kl.get(four) > kl.get("q6_k"), four + " is a 4-bit type: " + kl);
     }
 
+    /** Large tensors are encoded in parallel slices of rows; the bytes are those of the plain row-by-row codec. */
+    @Test
+    void parallelEncodingGivesTheSequentialBytes() throws IOException {
+        int cols = 1024, rows = 1100;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        float[] w = new float[cols * rows];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rng.nextGaussian();
+        Path in = tmp.resolve("big.gguf"), out = tmp.resolve("big-q4_k.gguf");
+        new dev.gem.format.GgufWriter().putString("general.architecture", "llama")
+                .addTensor("blk.0.ffn_up.weight", DType.F32, new long[]{cols, rows}, seg -> seg.copyFrom(java.lang.foreign.MemorySegment.ofArray(w)))
+                .write(in, null);
+        try (ModelFile f = ModelFiles.open(in)) {
+            GgufExport.writer(f, dev.gem.quant.plan.PrecisionPlan.uniform(GgufExport.tensorsOf(f), DType.Q4_K)).write(out, null);
+        }
+        try (GgufFile f = GgufFile.open(out); java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            Tensor t = f.require("blk.0.ffn_up.weight");
+            assertEquals(DType.Q4_K, t.type());
+            var want = a.allocate(t.byteSize());
+            long rowBytes = DType.Q4_K.bytesFor(cols);
+            for (int r = 0; r < rows; r++) dev.gem.quant.Codecs.of(DType.Q4_K).quantize(w, r * cols, want, r * rowBytes, cols);
+            assertEquals(-1, want.mismatch(t.data()));
+        }
+    }
+
     static float[][] logProbs(Path model, int[] tokens) throws IOException {
         try (dev.gem.engine.Model m = dev.gem.engine.Model.load(model, ModelOptions.defaults().withThreads(2)); var s = m.newSession()) {
             float[][] rows = new float[tokens.length][];

@@ -15,6 +15,7 @@ import dev.gem.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Writes a model (a GGUF file or a Hugging Face folder) as GGUF with the storage types a {@link PrecisionPlan} chose:
@@ -53,6 +54,7 @@ public final class GgufExport {
         return writer(source, plan).put("gem.quant.plan", GgufType.STRING, plan.description());
     }
 
+    /** Re-encodes row by row; large tensors in parallel slices of rows (the codecs are stateless). */
     private static void encode(Tensor t, TypeChoice c, MemorySegment out) {
         if (t.type() == c.type()) {
             out.copyFrom(t.data());
@@ -61,10 +63,16 @@ public final class GgufExport {
         BlockCodec from = Codecs.of(t.type()), to = Codecs.of(c.type());
         int cols = t.cols();
         long rows = t.rowCount(), inRow = t.rowBytes(), outRow = c.type().bytesFor(cols);
-        float[] row = new float[cols];
-        for (long r = 0; r < rows; r++) {
-            from.dequantize(t.data(), r * inRow, row, 0, cols);
-            to.quantize(row, 0, out, r * outRow, cols);
-        }
+        int slices = t.elementCount() < PARALLEL_ELEMENTS ? 1 : (int) Math.min(rows, 4L * Runtime.getRuntime().availableProcessors());
+        IntStream.range(0, slices).parallel().forEach(s -> {
+            float[] row = new float[cols];
+            for (long r = rows * s / slices; r < rows * (s + 1) / slices; r++) {
+                from.dequantize(t.data(), r * inRow, row, 0, cols);
+                to.quantize(row, 0, out, r * outRow, cols);
+            }
+        });
     }
+
+    /** Below this many values a tensor is encoded on the calling thread: splitting would cost more than it saves. */
+    private static final long PARALLEL_ELEMENTS = 1 << 20;
 }
