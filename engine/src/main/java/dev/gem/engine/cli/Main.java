@@ -25,7 +25,16 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         if (!Backend.vectorModulePresent() && System.getProperty(RELAUNCHED) == null && System.getProperty("gem.vectorBits") == null) {
-            System.exit(relaunch(args));
+            int code;
+            try {
+                code = relaunch(args);
+            } catch (java.io.IOException e) {
+                // no child JVM could be started: run here, on the scalar kernels (the backend says so once, loudly)
+                System.err.println("gem: could not restart the JVM with --add-modules " + Backend.VECTOR_MODULE + " (" + e.getMessage()
+                        + "); continuing without SIMD kernels");
+                code = Cli.run(args);
+            }
+            System.exit(code);
         }
         System.exit(Cli.run(args));
     }
