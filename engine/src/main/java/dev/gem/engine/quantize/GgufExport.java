@@ -19,8 +19,9 @@ import java.util.stream.IntStream;
 
 /**
  * Writes a model (a GGUF file or a Hugging Face folder) as GGUF with the storage types a {@link PrecisionPlan} chose:
- * all metadata copied, {@code general.file_type} set from the plan, tensors re-encoded row by row (a tensor whose
- * type does not change is copied byte for byte). Used by {@code gem convert} and {@code gem quantize}.
+ * all metadata copied, {@code general.file_type} set from the plan (and the quantization version), tensors
+ * re-encoded row by row (a tensor whose type does not change is copied byte for byte). Used by {@code gem convert} and
+ * {@code gem quantize}.
  */
 public final class GgufExport {
     private GgufExport() {}
@@ -40,6 +41,7 @@ public final class GgufExport {
         GgufWriter w = new GgufWriter();
         w.putAll(source.metadata());
         w.putU32("general.file_type", FileType.of(plan.dominantType()));
+        w.putU32("general.quantization_version", 2); // ggml's GGML_QNT_VERSION, which llama-quantize always writes
         for (TypeChoice c : plan.choices()) {
             Tensor t = source.require(c.tensor().name());
             if (t.type() != c.type() && (!Codecs.supports(t.type()) || !Codecs.supports(c.type())))
