@@ -11,7 +11,7 @@ public final class FileType {
         return switch (t) {
             case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q4_1 -> 3; case Q8_0 -> 7; case Q5_0 -> 8; case Q5_1 -> 9;
             case Q2_K -> 10; case Q3_K -> 12; case Q4_K -> 15; case Q5_K -> 17; case Q6_K -> 18; case IQ4_NL -> 25;
-            case IQ4_XS -> 30; case BF16 -> 32;
+            case IQ4_XS -> 30; case BF16 -> 32; case MXFP4 -> 38;
             default -> throw new IllegalArgumentException("no llama.cpp file type stores mostly " + t);
         };
     }

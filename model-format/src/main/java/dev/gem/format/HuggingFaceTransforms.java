@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * The tensor rewrites convert_hf_to_gguf.py applies, each producing a new tensor in memory owned by {@code arena}
  * (everything else stays a view of the mapped checkpoint).
  */
-final class HuggingFaceTransforms {
+public final class HuggingFaceTransforms {
     private HuggingFaceTransforms() {}
 
     /**
@@ -65,7 +65,7 @@ final class HuggingFaceTransforms {
      * torch does: pairs whose wavelength is below {@code original/high} keep their frequency, those above
      * {@code original/low} are slowed by {@code factor}, the band between is interpolated.
      */
-    static float[] llama3Factors(int headDim, float theta, float factor, float low, float high, float original) {
+    public static float[] llama3Factors(int headDim, float theta, float factor, float low, float high, float original) {
         float[] f = new float[headDim / 2];
         float lowWavelen = original / low, highWavelen = original / high;
         for (int i = 0; i < f.length; i++) {

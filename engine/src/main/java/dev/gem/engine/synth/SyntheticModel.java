@@ -156,7 +156,7 @@ public final class SyntheticModel {
         String p = a + ".";
         w.putString("general.architecture", a);
         w.putString("general.name", "synthetic " + s.name() + " " + type.name().toLowerCase());
-        w.putU32("general.file_type", fileType(type));
+        w.putU32("general.file_type", dev.gem.format.FileType.of(type));
         w.putU32(p + "context_length", a.equals("bert") ? 512 : 4096);
         w.putU32(p + "embedding_length", s.dim());
         w.putU32(p + "block_count", s.layers());
@@ -202,7 +202,7 @@ public final class SyntheticModel {
 
     /** Llama 3.1's published scaling parameters, applied to the shape's RoPE. */
     private static float[] llama3Factors(Shape s) {
-        return dev.gem.engine.model.RopeScaling.llama3Factors(s.headDim(), ropeTheta(s), 8, 1, 4, 8192);
+        return dev.gem.format.HuggingFaceTransforms.llama3Factors(s.headDim(), ropeTheta(s), 8, 1, 4, 8192);
     }
 
     static float ropeTheta(Shape s) {
@@ -211,15 +211,6 @@ public final class SyntheticModel {
         return a.startsWith("qwen") || a.equals("gemma3") ? 1_000_000f : a.equals("llama") && s.dim() >= 2048 ? 500_000f : 10_000f;
     }
 
-    /** llama.cpp's general.file_type for an all-one-type file (LLAMA_FTYPE_*). */
-    private static long fileType(DType t) {
-        return switch (t) {
-            case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q4_1 -> 3; case Q8_0 -> 7; case Q5_0 -> 8; case Q5_1 -> 9;
-            case Q2_K -> 10; case Q3_K -> 12; case Q4_K -> 15; case Q5_K -> 17; case Q6_K -> 18; case IQ4_NL -> 25;
-            case IQ4_XS -> 30; case BF16 -> 32;
-            default -> 0;
-        };
-    }
 
     /** How many tensors the shape's file has (for progress reporting). */
     public static int tensorCount(Shape s) {
