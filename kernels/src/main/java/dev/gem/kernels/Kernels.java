@@ -43,6 +43,25 @@ public abstract class Kernels {
     public abstract void add(float[] y, int yOff, float[] x, int xOff, int n);
 
     /**
+     * Readies weight matrix {@code w} for {@link #matvec} and {@link #matmul}: a backend may keep a repacked copy of it
+     * (as long as {@code w} is reachable) where that measurably speeds the products up. Returns whether it made one;
+     * the default, and every backend for types it would not gain on, reads the tensor where it is (zero-copy).
+     * The tensor itself is never changed, so {@link #row} and {@link #dot} see the original.
+     */
+    public boolean prepare(ThreadPool pool, Tensor w) {
+        return false;
+    }
+
+    /**
+     * The format {@link #matvec} rounds the activations to before multiplying them with {@code w}: {@link DType#F32}
+     * when it uses them as they are, {@link DType#Q8_0} when it rounds them to 8-bit integers per block of 32 the way
+     * llama.cpp does for Q4_0 and Q8_0 weights (d = amax/127 kept as fp16, quants rounded to nearest even).
+     */
+    public DType matvecActivations(Tensor w) {
+        return DType.F32;
+    }
+
+    /**
      * out[outOff + r] = w.row(r) · x[xOff ..] for every row r of w, rows split across the pool's threads.
      */
     public void matvec(ThreadPool pool, Tensor w, float[] x, int xOff, float[] out, int outOff) {
@@ -81,6 +100,36 @@ public abstract class Kernels {
         softmax(scratch, from, to - from);
         java.util.Arrays.fill(out, outOff, outOff + headDimV, 0f);
         for (int t = from; t < to; t++) axpy(scratch[t], values, vOff + t * vStride, out, outOff, headDimV);
+    }
+
+    /**
+     * {@link #attend} over a cache stored as fp16 bits (keys and values rounded to half precision): the same
+     * computation on the decoded values.
+     */
+    public void attend(float[] q, int qOff, short[] keys, int kOff, int kStride, short[] values, int vOff, int vStride,
+                       int from, int to, int headDim, int headDimV, float scale, float softcap, float[] scratch,
+                       float[] out, int outOff) {
+        float[] row = HALF_ROW.get();
+        if (row.length < Math.max(headDim, headDimV)) HALF_ROW.set(row = new float[Math.max(headDim, headDimV)]);
+        for (int t = from; t < to; t++) {
+            halfToFloat(keys, kOff + t * kStride, row, headDim);
+            scratch[t] = dot(q, qOff, row, 0, headDim) * scale;
+        }
+        if (softcap > 0) for (int t = from; t < to; t++) scratch[t] = softcap * (float) Math.tanh(scratch[t] / softcap);
+        softmax(scratch, from, to - from);
+        java.util.Arrays.fill(out, outOff, outOff + headDimV, 0f);
+        for (int t = from; t < to; t++) {
+            halfToFloat(values, vOff + t * vStride, row, headDimV);
+            axpy(scratch[t], row, 0, out, outOff, headDimV);
+        }
+    }
+
+    /** Per-thread buffer for one decoded fp16 key or value row. */
+    private static final ThreadLocal<float[]> HALF_ROW = ThreadLocal.withInitial(() -> new float[256]);
+
+    /** dst[i] = src[off + i] as fp16 bits decoded; a loop C2 compiles to vector conversions (vcvtph2ps on x86). */
+    protected static void halfToFloat(short[] src, int off, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src[off + i]);
     }
 
     /** LayerNorm: out = (x - mean) / sqrt(var + eps) * w + b (w, b may be null). out may alias x. */

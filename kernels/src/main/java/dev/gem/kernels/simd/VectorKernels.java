@@ -160,6 +160,61 @@ public final class VectorKernels extends Kernels {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // Matrix products
+
+    /** Repacked copies of prepared matrices, by tensor identity; weak, so a closed model's copies go with its tensors. */
+    private static final java.util.Map<Tensor, Int8Matrix> REPACKED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /** The calling thread's rounded activations for the integer kernels. */
+    private static final ThreadLocal<Int8Matvec.Input> INPUT = ThreadLocal.withInitial(Int8Matvec.Input::new);
+
+    /**
+     * Repacks Q4_0 and Q8_0 matrices for the integer matvec kernels ({@link Int8Matvec}): three times the speed of the
+     * float kernel for Q4_0, 1.4 times for Q8_0, at the cost of a copy of the matrix in memory.
+     */
+    @Override
+    public boolean prepare(dev.gem.kernels.ThreadPool pool, Tensor w) {
+        if (REPACKED.containsKey(w)) return true;
+        Int8Matrix m = Int8Matrix.pack(w, pool);
+        if (m == null) return false;
+        REPACKED.put(w, m);
+        return true;
+    }
+
+    @Override
+    public DType matvecActivations(Tensor w) {
+        return REPACKED.containsKey(w) ? DType.Q8_0 : DType.F32;
+    }
+
+    @Override
+    public void matvec(dev.gem.kernels.ThreadPool pool, Tensor w, float[] x, int xOff, float[] out, int outOff) {
+        Int8Matrix m = REPACKED.get(w);
+        if (m == null) {
+            super.matvec(pool, w, x, xOff, out, outOff);
+            return;
+        }
+        Int8Matvec.Input in = INPUT.get();
+        in.prepare(pool, m.type, x, xOff, m.cols, 1);
+        pool.forRange(m.rows, m.cols, (start, end) -> Int8Matvec.rows(m, in, start, end, out, outOff, 0));
+    }
+
+    /**
+     * Repacked Q4_0 and Q8_0 matrices run the integer kernels four tokens at a time (the same operations per token as
+     * {@link #matvec}, so a token's result does not depend on its batch); other types use the base class's row loop.
+     */
+    @Override
+    public void matmul(dev.gem.kernels.ThreadPool pool, Tensor w, float[] x, int n, float[] out) {
+        Int8Matrix m = REPACKED.get(w);
+        if (m == null) {
+            super.matmul(pool, w, x, n, out);
+            return;
+        }
+        Int8Matvec.Input in = INPUT.get();
+        in.prepare(pool, m.type, x, 0, m.cols, n);
+        pool.forRange(m.rows, (long) m.cols * n, (start, end) -> Int8Matvec.rows(m, in, start, end, out, 0, m.rows));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Weight rows · activations
 
     @Override
@@ -260,7 +315,7 @@ public final class VectorKernels extends Kernels {
         return spread.and(LANE_BIT).compare(VectorOperators.NE, (byte) 0);
     }
 
-    private static float dotQ8_0(MemorySegment s, long off, float[] x, int xo, int blocks) {
+    static float dotQ8_0(MemorySegment s, long off, float[] x, int xo, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, off += 34, xo += 32) {
             FloatVector block = FloatVector.zero(F);
@@ -302,7 +357,7 @@ public final class VectorKernels extends Kernels {
         return sum;
     }
 
-    private static float dotQ4_0(MemorySegment s, long off, float[] x, int xo, int blocks) {
+    static float dotQ4_0(MemorySegment s, long off, float[] x, int xo, int blocks) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, off += 18, xo += 32) {
             FloatVector block = nibbleBlockDot(s, off + 2, false, 0, 8, x, xo);
@@ -631,10 +686,18 @@ public final class VectorKernels extends Kernels {
 
     @Override
     public void row(Tensor w, long row, float[] out, int outOff) {
+        decode(w, row, 0, w.cols(), out, outOff);
+    }
+
+    /**
+     * Columns [col0, col0 + n) of row {@code row}, decoded to floats as {@link #row} does; col0 and n are multiples of
+     * the type's block size (the matrix products decode a chunk of the k axis at a time).
+     */
+    void decode(Tensor w, long row, int col0, int n, float[] out, int outOff) {
         MemorySegment s = w.data();
-        long off = row * w.rowBytes();
-        int n = w.cols();
-        switch (w.type()) {
+        DType t = w.type();
+        long off = row * w.rowBytes() + t.bytesFor(col0);
+        switch (t) {
             case F32 -> MemorySegment.copy(s, LE.FLOAT, off, out, outOff, n);
             case F16 -> rowF16(s, off, out, outOff, n);
             case BF16 -> rowBF16(s, off, out, outOff, n);
@@ -650,7 +713,7 @@ public final class VectorKernels extends Kernels {
             case Q6_K -> rowQ6_K(s, off, out, outOff, n / 256);
             case IQ4_NL -> rowIQ4_NL(s, off, out, outOff, n / 32);
             case IQ4_XS -> rowIQ4_XS(s, off, out, outOff, n / 256);
-            default -> REFERENCE.row(w, row, out, outOff);
+            default -> dev.gem.quant.Codecs.of(t).dequantize(s, off, out, outOff, n);
         }
     }
 
