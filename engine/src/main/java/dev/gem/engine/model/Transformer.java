@@ -195,8 +195,7 @@ public final class Transformer {
                 r.rotate(kk, b * c.kvDim(), c.kvHeads(), c.headDim(), cs);
             }
         }
-        System.arraycopy(kk, 0, cache.keys[l], pos0 * c.kvDim(), n * c.kvDim());
-        System.arraycopy(vv, 0, cache.values[l], pos0 * c.kvDimV(), n * c.kvDimV());
+        cache.store(l, pos0, n, kk, vv);
     }
 
     private void embed(int[] tokens, int tokOff, int n, int pos0) {
@@ -275,7 +274,9 @@ public final class Transformer {
         int window = c.sliding(layer) ? c.slidingWindow() : 0;
         boolean causal = c.causal();
         float scale = c.attentionScale(), cap = c.attnSoftcap();
-        float[] keys = cache.keys[layer], values = cache.values[layer];
+        float[] keys = cache.keys == null ? null : cache.keys[layer], values = cache.values == null ? null : cache.values[layer];
+        short[] keys16 = cache.keys16 == null ? null : cache.keys16[layer];
+        short[] values16 = cache.values16 == null ? null : cache.values16[layer];
         pool.forRange(n * heads, (long) (pos0 + n) * (hd + hdv), (start, end) -> {
             float[] s = scores.get();
             if (s.length < pos0 + n) {
@@ -287,8 +288,12 @@ public final class Transformer {
                 int pos = pos0 + b;
                 int to = causal ? pos + 1 : pos0 + n;
                 int from = window > 0 ? Math.max(0, pos - window + 1) : 0;
-                k.attend(q, b * qDim + h * hd, keys, kvHead * hd, kvDim, values, kvHead * hdv, kvDimV,
-                        from, to, hd, hdv, scale, cap, s, att, b * outDim + h * hdv);
+                if (keys16 != null)
+                    k.attend(q, b * qDim + h * hd, keys16, kvHead * hd, kvDim, values16, kvHead * hdv, kvDimV,
+                            from, to, hd, hdv, scale, cap, s, att, b * outDim + h * hdv);
+                else
+                    k.attend(q, b * qDim + h * hd, keys, kvHead * hd, kvDim, values, kvHead * hdv, kvDimV,
+                            from, to, hd, hdv, scale, cap, s, att, b * outDim + h * hdv);
             }
         });
     }
