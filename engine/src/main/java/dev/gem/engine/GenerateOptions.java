@@ -13,9 +13,10 @@ import dev.gem.router.ScarSettings;
  * @param scar        variable-k expert routing for mixture-of-experts models (null: the model's own top-k)
  * @param speculation exact self-speculative decoding (null: off)
  * @param earlyExit   approximate per-token early exit (null: off)
+ * @param domain      which domain adapter tokens get (null: the model's default, see Domains#defaultSelection)
  */
 public record GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog, ScarSettings scar,
-                              Speculation speculation, EarlyExit earlyExit) {
+                              Speculation speculation, EarlyExit earlyExit, DomainSelection domain) {
 
     public GenerateOptions {
         if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must not be negative");
@@ -25,25 +26,32 @@ public record GenerateOptions(int maxTokens, SamplerSettings sampler, boolean ad
     }
 
     public GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog, ScarSettings scar) {
-        this(maxTokens, sampler, addBos, stopAtEog, scar, null, null);
+        this(maxTokens, sampler, addBos, stopAtEog, scar, null, null, null);
+    }
+
+    public GenerateOptions(int maxTokens, SamplerSettings sampler, boolean addBos, boolean stopAtEog, ScarSettings scar,
+                           Speculation speculation, EarlyExit earlyExit) {
+        this(maxTokens, sampler, addBos, stopAtEog, scar, speculation, earlyExit, null);
     }
 
     /** 256 tokens with llama.cpp's default sampling and a random seed. */
     public static GenerateOptions defaults() {
-        return new GenerateOptions(256, SamplerSettings.defaults(), true, true, null, null, null);
+        return new GenerateOptions(256, SamplerSettings.defaults(), true, true, null, null, null, null);
     }
 
-    public GenerateOptions withMaxTokens(int n) { return new GenerateOptions(n, sampler, addBos, stopAtEog, scar, speculation, earlyExit); }
+    public GenerateOptions withMaxTokens(int n) { return new GenerateOptions(n, sampler, addBos, stopAtEog, scar, speculation, earlyExit, domain); }
 
-    public GenerateOptions withSampler(SamplerSettings s) { return new GenerateOptions(maxTokens, s, addBos, stopAtEog, scar, speculation, earlyExit); }
+    public GenerateOptions withSampler(SamplerSettings s) { return new GenerateOptions(maxTokens, s, addBos, stopAtEog, scar, speculation, earlyExit, domain); }
 
-    public GenerateOptions withAddBos(boolean b) { return new GenerateOptions(maxTokens, sampler, b, stopAtEog, scar, speculation, earlyExit); }
+    public GenerateOptions withAddBos(boolean b) { return new GenerateOptions(maxTokens, sampler, b, stopAtEog, scar, speculation, earlyExit, domain); }
 
-    public GenerateOptions withStopAtEog(boolean b) { return new GenerateOptions(maxTokens, sampler, addBos, b, scar, speculation, earlyExit); }
+    public GenerateOptions withStopAtEog(boolean b) { return new GenerateOptions(maxTokens, sampler, addBos, b, scar, speculation, earlyExit, domain); }
 
-    public GenerateOptions withScar(ScarSettings s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, s, speculation, earlyExit); }
+    public GenerateOptions withScar(ScarSettings s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, s, speculation, earlyExit, domain); }
 
-    public GenerateOptions withSpeculation(Speculation s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, scar, s, earlyExit); }
+    public GenerateOptions withSpeculation(Speculation s) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, scar, s, earlyExit, domain); }
 
-    public GenerateOptions withEarlyExit(EarlyExit e) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, scar, speculation, e); }
+    public GenerateOptions withEarlyExit(EarlyExit e) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, scar, speculation, e, domain); }
+
+    public GenerateOptions withDomain(DomainSelection d) { return new GenerateOptions(maxTokens, sampler, addBos, stopAtEog, scar, speculation, earlyExit, d); }
 }

@@ -2,7 +2,10 @@ package dev.gem.engine;
 
 import dev.gem.engine.model.KvCache;
 import dev.gem.engine.model.Transformer;
+import dev.gem.engine.routing.RouteLog;
+import dev.gem.engine.routing.TokenRouting;
 import dev.gem.engine.sample.Sampler;
+import dev.gem.router.ExpertRouter;
 import dev.gem.router.RoutingStats;
 import dev.gem.router.ScarRouter;
 import dev.gem.router.ScarSettings;
@@ -18,6 +21,11 @@ public final class Session implements AutoCloseable {
     private final float[] logits;
     private final RoutingStats routingStats;
     private int position;
+    // the token router's domains and adapters, and route inspection (null until a model with domains or a listener needs it)
+    private TokenRouting routing;
+    private ExpertRouter expertRouter;
+    private RoutingListener routingListener;
+    private int reported;             // routes of positions below this have been reported
 
     Session(Model model, int contextSize) {
         this.model = model;
@@ -27,6 +35,8 @@ public final class Session implements AutoCloseable {
         this.transformer = new Transformer(model.config(), model.weights(), model.kernels(), model.pool(), batch);
         this.logits = new float[model.config().vocab()];
         this.routingStats = model.config().isMoe() ? new RoutingStats(model.config().experts()) : null;
+        var domains = model.domains();
+        if (domains.gate() != null || domains.adapterCount() == 1) setDomain(null); // the GEM file's routing by default
     }
 
     /**
@@ -41,8 +51,48 @@ public final class Session implements AutoCloseable {
         }
         if (scar != null && scar.kMax() > c.experts())
             throw new IllegalArgumentException("SCAR k-max " + scar.kMax() + " exceeds the model's " + c.experts() + " experts");
-        transformer.setRouter(scar == null ? transformer.standardRouter()
-                : new ScarRouter(c.gating(), c.expertNormalize(), c.expertScale(), scar, routingStats));
+        expertRouter = scar == null ? transformer.standardRouter()
+                : new ScarRouter(c.gating(), c.expertNormalize(), c.expertScale(), scar, routingStats);
+        transformer.setRouter(routingListener != null ? routing.recordingExperts(expertRouter) : expertRouter);
+    }
+
+    /**
+     * Chooses which domain adapter the following tokens get: per token by the model's domain router, none, or one
+     * domain's for all (null: the model's default, see {@link dev.gem.engine.routing.Domains#defaultSelection}).
+     */
+    public void setDomain(DomainSelection selection) {
+        var domains = model.domains();
+        DomainSelection s = selection != null ? selection : domains.defaultSelection();
+        if (routing == null) {
+            if (s.kind() == DomainSelection.Kind.NONE) return;
+            routing = newRouting();
+        }
+        routing.select(s);
+        transformer.setHook(routing.active() ? routing : null);
+    }
+
+    /**
+     * Reports how every token is routed from now on (null: stop): its domain and router probability, the experts of
+     * each layer and the depth it ran to. Routes of positions already fed are not reported again.
+     */
+    public void setRoutingListener(RoutingListener listener) {
+        if (routing == null) routing = newRouting();
+        routingListener = listener;
+        routing.record(listener == null ? null : new RouteLog(cache.capacity(), model.config().layers(), model.domains().names()));
+        reported = position;
+        transformer.setHook(routing.active() ? routing : null);
+        if (model.config().isMoe()) setScar(expertRouter instanceof ScarRouter r ? r.settings() : null);
+    }
+
+    private TokenRouting newRouting() {
+        return new TokenRouting(model.domains(), model.kernels(), model.pool(), model.config().dim(), transformer.batchSize());
+    }
+
+    /** Hands the routes of the positions fed since the last report to the listener. */
+    void reportRoutes() {
+        if (routingListener == null) return;
+        RouteLog log = routing.log();
+        for (; reported < position; reported++) routingListener.onRoute(log.route(reported));
     }
 
     /** Experts per token under SCAR since the last reset (null for dense models). */
@@ -56,7 +106,7 @@ public final class Session implements AutoCloseable {
     public int contextSize() { return cache.capacity(); }
 
     /** Forgets everything fed so far. */
-    public void reset() { position = 0; }
+    public void reset() { rewind(0); }
 
     /**
      * Forgets everything after the first {@code keep} positions, so the next tokens continue from there (a chat whose
@@ -65,6 +115,7 @@ public final class Session implements AutoCloseable {
     public void rewind(int keep) {
         if (keep < 0 || keep > position) throw new IllegalArgumentException("cannot rewind to " + keep + " from position " + position);
         position = keep;
+        reported = Math.min(reported, keep);
     }
 
     /**
@@ -86,7 +137,34 @@ public final class Session implements AutoCloseable {
             }
             position += n;
         }
+        reportRoutes();
         return logits;
+    }
+
+    /**
+     * Each token's residual stream after the first {@code layer} layers, where the domain router reads it: the tokens
+     * run from the current position through those layers only, in batches, and are forgotten afterwards (the position
+     * does not change). Row i ({@code dim} floats) belongs to tokens[i]; rows do not depend on the batching.
+     */
+    public float[] hiddenStates(int[] tokens, int layer) {
+        var c = model.config();
+        if (layer < 0 || layer > c.layers()) throw new IllegalArgumentException("layer " + layer + " of a " + c.layers() + "-layer model");
+        if (position + tokens.length > cache.capacity())
+            throw new IllegalStateException("context full: " + position + " positions used, " + tokens.length + " more do not fit in " + cache.capacity());
+        int dim = c.dim(), start = position, batch = transformer.batchSize();
+        float[] out = new float[tokens.length * dim];
+        for (int off = 0; off < tokens.length; off += batch) {
+            int n = Math.min(batch, tokens.length - off);
+            synchronized (model.pool()) {
+                model.checkOpen();
+                transformer.begin(tokens, off, n, position, cache);
+                transformer.layers(0, layer, null, false);
+                System.arraycopy(transformer.hidden(), 0, out, off * dim, n * dim);
+            }
+            position += n;
+        }
+        rewind(start);
+        return out;
     }
 
     /**
@@ -130,6 +208,13 @@ public final class Session implements AutoCloseable {
      * text (perplexity) or verifying drafted tokens. At most the session's batch size at once.
      */
     public float[][] feedAll(int[] tokens) {
+        float[][] rows = feedBatch(tokens);
+        reportRoutes();
+        return rows;
+    }
+
+    /** {@link #feedAll} without reporting routes: speculative verification reports only what it keeps. */
+    float[][] feedBatch(int[] tokens) {
         int n = tokens.length;
         if (n == 0 || n > transformer.batchSize())
             throw new IllegalArgumentException(n + " tokens; feedAll takes 1 to " + transformer.batchSize() + " at once");
@@ -164,7 +249,8 @@ public final class Session implements AutoCloseable {
      * approximate early exits, as the options say.
      */
     public GenerationResult generate(int[] prompt, GenerateOptions options, TokenListener listener) {
-        setScar(options.scar());
+        setScar(options.scar() != null ? options.scar() : model.gem().scar());
+        setDomain(options.domain());
         Sampler sampler = new Sampler(options.sampler());
         for (int t : prompt) sampler.accept(t);
         Emitter out = new Emitter(model.tokenizer(), options, listener);
@@ -247,6 +333,7 @@ public final class Session implements AutoCloseable {
             }
         }
         position++;
+        reportRoutes();
         return logits;
     }
 

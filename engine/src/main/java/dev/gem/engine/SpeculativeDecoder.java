@@ -81,7 +81,7 @@ final class SpeculativeDecoder {
             if (session.model().tokenizer().isEndOfGeneration(tok)) break;
         }
         session.rewind(start);
-        float[][] rows = session.feedAll(java.util.Arrays.copyOf(batch, n));
+        float[][] rows = session.feedBatch(java.util.Arrays.copyOf(batch, n));
         int accepted = 0, emitted = 0;
         int result = -1;
         for (int i = 0; i < n; i++) {
@@ -98,6 +98,7 @@ final class SpeculativeDecoder {
             result = z;
             break;
         }
+        session.reportRoutes(); // the verified positions are final now
         policy.round(n - 1, accepted, emitted, System.nanoTime() - t0, out.count());
         return result;
     }

@@ -19,19 +19,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code gem convert}: a Hugging Face model folder to GGUF, as llama.cpp's convert_hf_to_gguf.py writes it. */
+/**
+ * {@code gem convert}: a Hugging Face model folder to GGUF, as llama.cpp's convert_hf_to_gguf.py writes it; or, given
+ * a GGUF file, a GEM model assembled from it (see {@link AssembleArgs}).
+ */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Converts a Hugging Face model folder (config.json, tokenizer.json, model.safetensors or shards) to",
                 "GGUF, with the metadata, tensor names and tensor rewrites of llama.cpp's convert_hf_to_gguf.py.",
-                "GEM can also run the folder directly (gem -m FOLDER); converting saves the rewrites at every start."},
+                "GEM can also run the folder directly (gem -m FOLDER); converting saves the rewrites at every start.",
+                "Given a GGUF file instead, assembles a GEM model: the base model plus LoRA adapters bound to domains,",
+                "a domain router (from a file gem router fit wrote) and SCAR defaults (see docs/gem-format.md)."},
         footer = {"", "Architectures: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,",
                 "GemmaForCausalLM, Gemma2ForCausalLM, Phi3ForCausalLM.", "",
-                "Example:", "  gem convert ./Llama-3.2-1B -o llama-3.2-1b-bf16.gguf"})
+                "Examples:", "  gem convert ./Llama-3.2-1B -o llama-3.2-1b-bf16.gguf",
+                "  gem convert base.gguf --router fitted.gem.gguf --adapter law=law-lora.gguf --adapter medicine=med-lora.gguf -o model.gem.gguf"})
 public final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "HF_DIR", description = "Hugging Face model folder")
+    @Parameters(index = "0", paramLabel = "HF_DIR|BASE.gguf", description = "Hugging Face model folder, or a GGUF model to assemble a GEM model from")
     Path input;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.gguf", description = "GGUF file to write")
@@ -42,9 +48,14 @@ public final class ConvertCommand implements Callable<Integer> {
                     + "or any type gem quantize writes; norms and biases are always f32 (default: ${DEFAULT-VALUE})")
     String type;
 
+    @picocli.CommandLine.Mixin
+    AssembleArgs assemble;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (Files.isRegularFile(input)) return assemble.run(input, output, type, err);
+        if (assemble.given()) throw new IllegalArgumentException("--adapter, --router, --threshold and --scar-* assemble GEM files from a GGUF input, not a folder");
         if (!HuggingFaceModel.isModelFolder(input))
             throw new IllegalArgumentException(input + " is not a Hugging Face model folder (no config.json); gem quantize reads GGUF files");
         if (Files.isDirectory(output)) throw new IllegalArgumentException(output + " is a folder; give the GGUF file to write");

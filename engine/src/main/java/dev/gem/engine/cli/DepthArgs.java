@@ -4,15 +4,15 @@ import dev.gem.engine.EarlyExit;
 import dev.gem.engine.GenerateOptions;
 import dev.gem.engine.Model;
 import dev.gem.engine.Speculation;
-import dev.gem.engine.routing.GemKeys;
 import dev.gem.router.CheapPath;
 import dev.gem.router.Confidence;
 import picocli.CommandLine.Option;
 
 /** The Dynamic Token Router on the command line: exact speculation or approximate early exit. */
 public final class DepthArgs {
-    @Option(names = "--speculate", paramLabel = "N",
-            description = "exact self-speculative decoding: draft up to N tokens on a cheap path, verify them in one batch (output identical to plain decoding)")
+    @Option(names = "--speculate", paramLabel = "N", arity = "0..1", fallbackValue = "0",
+            description = "exact self-speculative decoding: draft up to N tokens on a cheap path, verify them in one batch (output identical to plain decoding);"
+                    + " without N, the GEM file's calibrated count (else 4)")
     Integer speculate;
 
     @Option(names = "--draft", paramLabel = "PATH",
@@ -32,9 +32,11 @@ public final class DepthArgs {
         int layers = model.config().layers();
         if (speculate != null) {
             if (earlyExit != null) throw new IllegalArgumentException("--speculate (exact) and --early-exit (approximate) are alternatives; choose one");
-            var md = model.file().metadata();
-            String spec = draft != null ? draft : md.has(GemKeys.DRAFT_PATH) ? md.getString(GemKeys.DRAFT_PATH) : "exit:" + Math.max(1, layers / 2);
-            return opts.withSpeculation(new Speculation(CheapPath.parse(spec, layers), speculate));
+            if (speculate < 0) throw new IllegalArgumentException("--speculate must be at least 1, got " + speculate);
+            var gem = model.gem();
+            CheapPath path = draft != null ? CheapPath.parse(draft, layers) : gem.draft() != null ? gem.draft() : CheapPath.earlyExit(layers, Math.max(1, layers / 2));
+            int n = speculate > 0 ? speculate : gem.draftTokens() > 0 ? gem.draftTokens() : 4;
+            return opts.withSpeculation(new Speculation(path, n));
         }
         if (draft != null) throw new IllegalArgumentException("--draft needs --speculate");
         if (earlyExit != null) {

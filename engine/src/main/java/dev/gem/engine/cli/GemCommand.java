@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
                 "  java -jar gem.jar -m model.gguf --chat --system \"You are terse.\"",
                 "  java -jar gem.jar tokenize -m model.gguf -p \"Hello world\""},
         subcommands = {TokenizeCommand.class, TemplateCommand.class, SynthCommand.class, BenchCommand.class, RouterCommand.class,
-                ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class})
+                ConvertCommand.class, QuantizeCommand.class, PerplexityCommand.class, MergeCommand.class, InspectCommand.class})
 public final class GemCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,6 +43,9 @@ public final class GemCommand implements Callable<Integer> {
 
     @Mixin
     DepthArgs depthArgs;
+
+    @Mixin
+    DomainArgs domainArgs;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "text to continue (default: none, start from BOS)")
     String prompt;
@@ -98,15 +101,18 @@ public final class GemCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
         if (chat) {
-            try (Model model = modelArgs.open()) {
+            if (domainArgs.showRouting) throw new IllegalArgumentException("--show-routing reports single generations; it does not work with --chat yet");
+            try (Model model = domainArgs.open(modelArgs)) {
                 int max = nPredict == -1 ? model.contextSize() : nPredict;
-                return new ChatLoop(model, depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model), system, out,
+                return new ChatLoop(model, domainArgs.apply(depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model)), system, out,
                         spec.commandLine().getErr()).run(text.isEmpty() ? null : text);
             }
         }
-        try (Model model = modelArgs.open(); var session = model.newSession()) {
+        try (Model model = domainArgs.open(modelArgs); var session = model.newSession()) {
             int max = nPredict == -1 ? model.contextSize() : nPredict;
-            GenerateOptions opts = depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model);
+            GenerateOptions opts = domainArgs.apply(depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model));
+            var routes = domainArgs.showRouting ? new DomainArgs.Collector() : null;
+            if (routes != null) session.setRoutingListener(routes);
             out.print(text);
             out.flush();
             // a story started from BOS alone would otherwise begin with SentencePiece's word-separating space
@@ -128,6 +134,7 @@ public final class GemCommand implements Callable<Integer> {
                 long[] e = session.earlyExitCounts();
                 routing += " | early exit: " + e[0] + " of " + e[1] + " tokens";
             }
+            if (routes != null) routes.print(spec.commandLine().getErr(), model);
             spec.commandLine().getErr().println("gem: " + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s) + routing);
         }
         return 0;

@@ -23,13 +23,18 @@ public final class ScarArgs {
         return tau != null || kMin != null || kMax != null || temperature != null;
     }
 
-    /** The settings asked for, filled in from the model's own routing; null when no SCAR option was given. */
+    /**
+     * The settings asked for, the rest filled in from the GEM file's SCAR defaults (gem.scar.*) or else the model's own
+     * routing; null when no SCAR option was given (generation then uses the file's defaults, if any).
+     */
     ScarSettings settings(Model model) {
         if (!given()) return null;
         var c = model.config();
         if (!c.isMoe()) throw new IllegalArgumentException("--scar-* options need a mixture-of-experts model; " + c.arch().name() + " has no experts");
-        int max = kMax != null ? kMax : c.expertsUsed();
-        int min = kMin != null ? kMin : 1;
-        return new ScarSettings(tau != null ? tau : 1f, min, max, temperature != null ? temperature : 1f);
+        ScarSettings file = model.gem().scar();
+        int max = kMax != null ? kMax : file != null ? file.kMax() : c.expertsUsed();
+        int min = kMin != null ? kMin : file != null ? file.kMin() : 1;
+        return new ScarSettings(tau != null ? tau : file != null ? file.tau() : 1f, min, max,
+                temperature != null ? temperature : file != null ? file.temperature() : 1f);
     }
 }

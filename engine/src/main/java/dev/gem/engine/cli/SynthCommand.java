@@ -21,10 +21,12 @@ import java.util.concurrent.Callable;
 /** {@code gem synth}: writes a random-weight GGUF of a real model shape, so benchmarks and tests need no downloads. */
 @Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Writes a random-weight GGUF of a named model shape with a real tokenizer. The text it generates",
-                "is gibberish, but its speed is that of the real model, and llama.cpp loads the same file."},
+                "is gibberish, but its speed is that of the real model, and llama.cpp loads the same file.",
+                "With --lora-for, writes a random LoRA adapter for a model instead (llama.cpp's adapter format)."},
         footer = {"", "Shapes: ${sys:gem.shapes}", "",
-                "Example:",
-                "  gem synth --shape llama-1b --type q4_0 --tokenizer ../shared/testdata/tokenizers/llama3/tokenizer.json -o llama-1b-q4_0.gguf"})
+                "Examples:",
+                "  gem synth --shape llama-1b --type q4_0 --tokenizer ../shared/testdata/tokenizers/llama3/tokenizer.json -o llama-1b-q4_0.gguf",
+                "  gem synth --lora-for tiny-llama.gguf --rank 4 --alpha 8 --seed 3 -o law-lora.gguf"})
 public final class SynthCommand implements Callable<Integer> {
     static {
         System.setProperty("gem.shapes", Shape.names());
@@ -33,12 +35,25 @@ public final class SynthCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--shape", required = true, paramLabel = "NAME", description = "model shape (see below)")
+    @Option(names = "--shape", paramLabel = "NAME", description = "model shape (see below)")
     String shape;
 
-    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "q4_0",
-            description = "weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q6_k, ... (default: ${DEFAULT-VALUE})")
+    @Option(names = "--type", paramLabel = "TYPE",
+            description = "weight type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q6_k, ... (default: q4_0; f32 for adapters)")
     String type;
+
+    @Option(names = "--lora-for", paramLabel = "MODEL", description = "write a random LoRA adapter for this GGUF model instead of a model")
+    Path loraFor;
+
+    @Option(names = "--rank", paramLabel = "R", defaultValue = "4", description = "adapter rank (default: ${DEFAULT-VALUE})")
+    int rank;
+
+    @Option(names = "--alpha", paramLabel = "A", defaultValue = "8", description = "adapter alpha; scale = alpha / rank (default: ${DEFAULT-VALUE})")
+    float alpha;
+
+    @Option(names = "--targets", paramLabel = "KINDS", split = ",",
+            description = "matrices the adapter updates: attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down, output, token_embd (default: the first seven)")
+    java.util.List<String> targets;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "GGUF file to write")
     Path output;
@@ -58,12 +73,15 @@ public final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Files.exists(output) && !force)
+            throw new IllegalArgumentException(output + " exists; pass --force to overwrite it");
+        if (loraFor != null) return adapter();
+        if (shape == null) throw new IllegalArgumentException("give --shape NAME (or --lora-for MODEL for an adapter)");
+        if (type == null) type = "q4_0";
         Shape s = Shape.NAMED.get(shape);
         if (s == null) throw new IllegalArgumentException("unknown shape '" + shape + "'; known: " + Shape.names());
         DType t = DType.ofName(type);
         if (t == null) throw new IllegalArgumentException("unknown weight type '" + type + "'");
-        if (Files.exists(output) && !force)
-            throw new IllegalArgumentException(output + " exists; pass --force to overwrite it");
         Metadata vocab;
         if (tokenizer == null) {
             vocab = demoVocabulary();
@@ -79,6 +97,18 @@ public final class SynthCommand implements Callable<Integer> {
         SyntheticModel.write(s, t, vocab, vocabLimit, seed, output, bar::step);
         spec.commandLine().getErr().printf("gem: wrote %s: %s shape %s, %s weights, %.1f MB%n", output, s.arch(), s.name(),
                 t.name().toLowerCase(), Files.size(output) / 1e6);
+        return 0;
+    }
+
+    private int adapter() throws Exception {
+        if (shape != null) throw new IllegalArgumentException("--shape and --lora-for are alternatives");
+        DType t = type == null ? DType.F32 : DType.ofName(type);
+        if (t == null) throw new IllegalArgumentException("unknown weight type '" + type + "'");
+        try (GgufFile base = GgufFile.open(loraFor)) {
+            var kinds = targets != null ? targets : dev.gem.engine.synth.SyntheticAdapter.DEFAULT_TARGETS;
+            dev.gem.engine.synth.SyntheticAdapter.write(base, rank, alpha, kinds, t, seed, output, null);
+        }
+        spec.commandLine().getErr().printf("gem: wrote %s: rank-%d LoRA (alpha %s) for %s%n", output, rank, alpha, loraFor);
         return 0;
     }
 

@@ -24,6 +24,7 @@ public final class Transformer {
     private final ThreadPool pool;
     private final Rope rope, ropeSwa;
     private ExpertRouter router;
+    private PassHook hook;
     private final int batch;
 
     // activations for up to `batch` tokens, row-major [token][feature]
@@ -89,6 +90,9 @@ public final class Transformer {
         this.router = r;
     }
 
+    /** Installs the token router's per-token decisions and adapter deltas (null: none) for the following passes. */
+    public void setHook(PassHook h) { this.hook = h; }
+
     /**
      * Runs {@code n} tokens at positions pos0 .. pos0+n-1 through the model, appending their keys and values to the
      * cache. Decoders write the logits of the last {@code outRows} tokens to {@code out} (vocab per row; 0 skips the
@@ -117,6 +121,7 @@ public final class Transformer {
         this.n = n;
         this.pos0 = pos0;
         this.cache = cache;
+        if (hook != null) hook.beginPass(tokens, tokOff, n, pos0);
         embed(tokens, tokOff, n, pos0);
     }
 
@@ -127,6 +132,7 @@ public final class Transformer {
      */
     public void layers(int from, int to, boolean[] skip, boolean fillKv) {
         for (int l = from; l < to; l++) {
+            if (hook != null) hook.beforeLayer(l, skip != null && skip[l], x, n);
             if (skip != null && skip[l]) {
                 if (fillKv) {
                     for (int b = 0; b < n; b++) norm(xb, b * c.dim(), x, b * c.dim(), w.layers[l].attnNorm, w.layers[l].attnNormBias);
@@ -148,7 +154,7 @@ public final class Transformer {
         int first = n - Math.min(rows, n);
         rows = n - first;
         for (int b = first; b < n; b++) norm(xb, (b - first) * dim, x, b * dim, w.outputNorm, w.outputNormBias);
-        matmul(w.output, xb, rows, out);
+        matmul(w.output, xb, rows, first, out);
         int vocab = c.vocab();
         if (c.finalSoftcap() > 0 || c.logitScale() != 1f) {
             float cap = c.finalSoftcap(), inv = 1f / c.logitScale();
@@ -378,7 +384,13 @@ public final class Transformer {
     }
 
     private void matmul(Tensor weight, float[] in, int n, float[] out) {
+        matmul(weight, in, n, 0, out);
+    }
+
+    /** out = weight · in for n rows that belong to the pass's tokens firstToken.., plus the hook's deltas. */
+    private void matmul(Tensor weight, float[] in, int n, int firstToken, float[] out) {
         if (n == 1) k.matvec(pool, weight, in, 0, out, 0);
         else k.matmul(pool, weight, in, n, out);
+        if (hook != null) hook.afterMatmul(weight, in, n, firstToken, out);
     }
 }
