@@ -3,6 +3,8 @@ package dev.gem.engine;
 import dev.gem.engine.model.Architecture;
 import dev.gem.engine.model.ModelConfig;
 import dev.gem.engine.model.Weights;
+import dev.gem.engine.routing.Domains;
+import dev.gem.engine.routing.GemSpec;
 import dev.gem.format.GgufFile;
 import dev.gem.format.ModelFile;
 import dev.gem.format.ModelFileException;
@@ -44,9 +46,11 @@ public final class Model implements AutoCloseable {
     private final Kernels kernels;
     private final ThreadPool pool;
     private final ModelOptions options;
+    private final GemSpec gem;
+    private final Domains domains;
     private volatile boolean closed;
 
-    private Model(ModelFile file, ModelOptions options) throws ModelFileException {
+    private Model(ModelFile file, ModelOptions options) throws IOException {
         this.file = file;
         this.options = options;
         this.kernels = options.kernels() != null ? options.kernels() : Backend.get();
@@ -58,6 +62,9 @@ public final class Model implements AutoCloseable {
         this.tokenizer = Tokenizer.fromGguf(md);
         this.config = ModelConfig.read(md, arch, tokenizer.vocabSize());
         this.weights = new Weights(file, config, kernels);
+        this.gem = GemSpec.read(file, config);
+        for (String w : gem.warnings()) LOG.warning(file.name() + ": " + w);
+        this.domains = Domains.load(file, gem, weights, kernels, archName, options.adapters());
         this.pool = new ThreadPool(options.threads());
         prepareMatrices();
     }
@@ -74,6 +81,8 @@ public final class Model implements AutoCloseable {
                     l.wGateShared, l.wUpShared, l.wDownShared);
         for (dev.gem.tensor.Tensor t : matrices) if (t != null) kernels.prepare(pool, t);
     }
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Model.class.getName());
 
     /** Opens a GGUF model (or a Hugging Face model folder) with default options. */
     public static Model load(Path path) throws IOException {
@@ -107,6 +116,12 @@ public final class Model implements AutoCloseable {
 
     /** The underlying file (metadata, tensors). */
     public ModelFile file() { return file; }
+
+    /** The GEM components of the file (domains, router, SCAR defaults, cheap path...); empty for a plain GGUF. */
+    public GemSpec gem() { return gem; }
+
+    /** The domains, domain router and adapters this model routes among (the GEM file's, plus attached adapters). */
+    public Domains domains() { return domains; }
 
     /**
      * Builds a model over an already-open model file (a GGUF, a Hugging Face directory, ...). The model takes
@@ -161,6 +176,7 @@ public final class Model implements AutoCloseable {
             if (closed) return;
             closed = true;
             pool.close();
+            domains.close();
             file.close();
         }
     }
