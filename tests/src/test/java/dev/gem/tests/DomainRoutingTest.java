@@ -235,4 +235,44 @@ class DomainRoutingTest {
             }
         }
     }
+
+    @Test
+    void routesShowTheExpertsSCARChoseAndTheExitLayer() throws IOException {
+        try (Model m = Model.load(ArchitectureFixturesTest.fixture("tiny-qwen2moe.gguf"), ModelOptions.defaults().withThreads(2).withBatchSize(4));
+             Session s = m.newSession()) {
+            List<TokenRoute> routes = new ArrayList<>();
+            s.setRoutingListener(routes::add);
+            GenerateOptions opts = GenerateOptions.defaults().withMaxTokens(10).withStopAtEog(false).withSampler(SamplerSettings.greedy())
+                    .withScar(new dev.gem.router.ScarSettings(0.5f, 1, 2, 1f));
+            s.generate(Arrays.copyOf(TOKENS, 6), opts, null);
+            long[] histogram = s.routingStats().histogram();
+            long decisions = 0, experts = 0;
+            for (int k = 0; k < histogram.length; k++) {
+                decisions += histogram[k];
+                experts += k * histogram[k];
+            }
+            long seen = 0, seenExperts = 0;
+            for (TokenRoute r : routes) {
+                assertEquals(m.config().layers(), r.experts().length);
+                for (int[] e : r.experts()) {
+                    seen++;
+                    seenExperts += e.length;
+                    assertTrue(e.length >= 1 && e.length <= 2 && Arrays.stream(e).allMatch(x -> x >= 0 && x < 4), Arrays.toString(e));
+                    assertEquals(e.length, Arrays.stream(e).distinct().count());
+                }
+            }
+            assertEquals(decisions, seen, "one expert choice per token and layer, as SCAR's own statistics count them");
+            assertEquals(experts, seenExperts);
+            assertTrue(experts < 2 * decisions, "tau 0.5 gives some tokens one expert");
+        }
+        try (Model m = Model.load(ArchitectureFixturesTest.fixture("tiny-llama.gguf"), ModelOptions.defaults().withThreads(2)); Session s = m.newSession()) {
+            List<TokenRoute> routes = new ArrayList<>();
+            s.setRoutingListener(routes::add);
+            var exit = new dev.gem.engine.EarlyExit(1, new dev.gem.router.Confidence(dev.gem.router.Confidence.Kind.MAX_PROBABILITY, 0.001f));
+            var r = s.generate(Arrays.copyOf(TOKENS, 3), GenerateOptions.defaults().withMaxTokens(6).withStopAtEog(false)
+                    .withSampler(SamplerSettings.greedy()).withEarlyExit(exit), null);
+            assertEquals(3 + r.tokens().length - 1, routes.size());
+            for (int i = 0; i < routes.size(); i++) assertEquals(i < 3 ? 2 : 1, routes.get(i).exitLayer(), "prompt at full depth, then every token exits at 1");
+        }
+    }
 }

@@ -22,7 +22,11 @@ final class ChatLoop {
     private final String system;
     private final PrintWriter out, err;
 
-    ChatLoop(Model model, GenerateOptions options, String system, PrintWriter out, PrintWriter err) {
+    private final DomainArgs.Collector routes;
+
+    /** @param routes where to collect each turn's token routes for printing (null: not shown) */
+    ChatLoop(Model model, GenerateOptions options, String system, PrintWriter out, PrintWriter err, DomainArgs.Collector routes) {
+        this.routes = routes;
         this.model = model;
         this.options = options;
         this.system = system;
@@ -35,6 +39,7 @@ final class ChatLoop {
             if (chat.usesDefaultTemplate())
                 err.println("gem: the model has no chat template (tokenizer.chat_template); using ChatML");
             if (system != null) chat.system(system);
+            if (routes != null) chat.session().setRoutingListener(routes);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String message = firstMessage;
             if (message == null) {
@@ -67,6 +72,7 @@ final class ChatLoop {
             });
             out.println();
             out.flush();
+            if (routes != null) routes.print(err, model);
             err.println("gem: " + r.generation().summary());
         } catch (IllegalStateException e) {
             err.println("gem: " + e.getMessage());

@@ -76,9 +76,11 @@ public final class DomainArgs {
         @Override
         public void onRoute(TokenRoute r) { routes.add(r); }
 
+        /** Prints the routes collected so far and forgets them. */
         void print(PrintWriter err, Model m) {
             for (TokenRoute r : routes) err.println(describe(r, m.tokenizer(), m.config().layers()));
             err.flush();
+            routes.clear();
         }
     }
 }

@@ -101,11 +101,10 @@ public final class GemCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (system != null && !chat) throw new IllegalArgumentException("--system needs --chat");
         if (chat) {
-            if (domainArgs.showRouting) throw new IllegalArgumentException("--show-routing reports single generations; it does not work with --chat yet");
             try (Model model = domainArgs.open(modelArgs)) {
                 int max = nPredict == -1 ? model.contextSize() : nPredict;
                 return new ChatLoop(model, domainArgs.apply(depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model)), system, out,
-                        spec.commandLine().getErr()).run(text.isEmpty() ? null : text);
+                        spec.commandLine().getErr(), domainArgs.showRouting ? new DomainArgs.Collector() : null).run(text.isEmpty() ? null : text);
             }
         }
         try (Model model = domainArgs.open(modelArgs); var session = model.newSession()) {
