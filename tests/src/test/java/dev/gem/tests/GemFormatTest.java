@@ -175,4 +175,43 @@ class GemFormatTest {
             return s.routingStats().decisions() == 0 ? 2.0 : s.routingStats().meanExperts();
         }
     }
+
+    @Test
+    void aLinearRouterIsReadAndRoutesByItsWeights() throws IOException {
+        Path out = tmp.resolve("linear.gem.gguf");
+        float[] h;
+        int dim;
+        int[] tokens = {1, 403, 407, 261, 378, 432, 383, 286};
+        float[] w, bias = {0.3f, -0.2f, 0f};
+        try (Model base = open(ArchitectureFixturesTest.fixture("tiny-llama.gguf")); Session s = base.newSession()) {
+            dim = base.config().dim();
+            h = s.hiddenStates(tokens, 1);
+            w = new float[3 * dim];
+            for (int i = 0; i < w.length; i++) w[i] = (float) Math.cos(0.7 * i) * 0.5f;
+            GemAssembly gem = new GemAssembly(base);
+            gem.router(List.of("a", "b", "c"), 1, new DomainGate(new dev.gem.router.LinearScorer(dim, w, bias), 0.5f));
+            GemAssembly.writer(gem.build()).write(out, null);
+        }
+        try (Model m = open(out); Session s = m.newSession()) {
+            assertInstanceOf(dev.gem.router.LinearScorer.class, m.gem().gate().scorer());
+            List<dev.gem.engine.TokenRoute> routes = new java.util.ArrayList<>();
+            s.setRoutingListener(routes::add);
+            s.feed(tokens);
+            for (int p = 0; p < tokens.length; p++) {
+                double[] score = new double[3];
+                for (int d = 0; d < 3; d++) {
+                    score[d] = bias[d];
+                    for (int i = 0; i < dim; i++) score[d] += (double) w[d * dim + i] * h[p * dim + i];
+                }
+                double max = java.util.Arrays.stream(score).max().orElseThrow(), z = 0;
+                for (double v : score) z += Math.exp(v - max);
+                int best = 0;
+                for (int d = 1; d < 3; d++) if (score[d] > score[best]) best = d;
+                String expected = 1 / z > 0.5 ? List.of("a", "b", "c").get(best) : null;
+                assertEquals(expected, routes.get(p).domain(), "position " + p);
+                assertEquals(1 / z, routes.get(p).probability(), 1e-5);
+            }
+            assertTrue(routes.stream().map(r -> String.valueOf(r.domain())).distinct().count() >= 2, "mixed outcomes: " + routes);
+        }
+    }
 }

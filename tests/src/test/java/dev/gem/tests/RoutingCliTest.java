@@ -120,4 +120,17 @@ class RoutingCliTest {
         assertEquals(1, r.code(), Arrays.toString(args) + "\n" + r.err());
         assertTrue(r.err().contains(expected), "expected '" + expected + "' in:\n" + r.err());
     }
+
+    @Test
+    void calibratedCheapPathIsInspectedAndUsedBySpeculateWithoutACount() throws IOException {
+        String base = TestData.model("stories260K.gguf").toString();
+        Files.writeString(tmp.resolve("text.txt"), ANIMALS + " " + FOOD);
+        ok("router", "calibrate", "-m", base, "-f", path("text.txt"), "--tokens", "48", "--max-draft", "3", "-t", "2", "-o", path("cal.gguf"));
+        String inspect = ok("inspect", path("cal.gguf")).out();
+        assertTrue(inspect.contains("GEM components (format version 1):"), inspect);
+        assertTrue(Pattern.compile("cheap path: (exit:\\d|skip:[\\d,]+), [1-3] draft tokens \\(agreement \\d+\\.\\d%\\)").matcher(inspect).find(), inspect);
+        CliTest.Run spec = ok("-m", path("cal.gguf"), "-p", "The dog", "-n", "16", "--temp", "0", "-t", "2", "--speculate");
+        assertTrue(spec.err().contains("| speculation:"), spec.err());
+        assertEquals(ok("-m", base, "-p", "The dog", "-n", "16", "--temp", "0", "-t", "2").out(), spec.out(), "speculation changes nothing in the output");
+    }
 }

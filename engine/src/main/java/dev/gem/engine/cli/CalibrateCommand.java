@@ -3,6 +3,7 @@ package dev.gem.engine.cli;
 import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
 import dev.gem.engine.routing.DepthCalibration;
+import dev.gem.engine.routing.GemAssembly;
 import dev.gem.engine.routing.GemKeys;
 import dev.gem.format.GgufWriter;
 import picocli.CommandLine.Command;
@@ -78,11 +79,11 @@ public final class CalibrateCommand implements Callable<Integer> {
             if (b.estimatedSpeedup() < 1)
                 out.println("note: no cheap path is estimated to beat plain decoding on this model and text; speculation would fall back");
             if (output != null) {
-                GgufWriter w = new GgufWriter().putAll(m.file().metadata());
+                GgufWriter w = GemAssembly.writer(m.file());
+                w.putU32(GemKeys.VERSION, GemKeys.CURRENT_VERSION);
                 w.putString(GemKeys.DRAFT_PATH, b.path().toString());
                 w.putU32(GemKeys.DRAFT_TOKENS, b.bestDraft());
                 w.putF32(GemKeys.DRAFT_AGREEMENT, (float) b.agreement());
-                for (var t : m.file().tensors().values()) w.addTensor(t.name(), t.type(), t.dims(), t.data());
                 ProgressBar wb = new ProgressBar(err, "writing " + output.getFileName(), w.tensorCount());
                 w.write(output, wb::step);
                 err.println("gem: wrote " + output + " with " + GemKeys.DRAFT_PATH + " = " + b.path());
