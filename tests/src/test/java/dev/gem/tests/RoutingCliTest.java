@@ -133,4 +133,18 @@ class RoutingCliTest {
         assertTrue(spec.err().contains("| speculation:"), spec.err());
         assertEquals(ok("-m", base, "-p", "The dog", "-n", "16", "--temp", "0", "-t", "2").out(), spec.out(), "speculation changes nothing in the output");
     }
+
+    @Test
+    void synthWritesAGemModelWithAnAdapterAndCentroidsPerDomain() throws IOException {
+        String base = ArchitectureFixturesTest.fixture("tiny-llama.gguf").toString();
+        ok("synth", "--gem-for", base, "--domains", "law,medicine,code", "--rank", "2", "--seed", "9", "-o", path("s1.gguf"));
+        ok("synth", "--gem-for", base, "--domains", "law,medicine,code", "--rank", "2", "--seed", "9", "-o", path("s2.gguf"));
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("s1.gguf")), Files.readAllBytes(tmp.resolve("s2.gguf")), "the same seed gives the same file");
+        String inspect = ok("inspect", path("s1.gguf")).out();
+        assertTrue(inspect.contains("domains: law (adapter, rank 2, 14 matrices), medicine (adapter, rank 2, 14 matrices), code (adapter, rank 2, 14 matrices)"), inspect);
+        assertTrue(inspect.contains("domain router: centroids [2, 2, 2] per domain, reads the state after 1 of 2 layers, threshold 0.65"), inspect);
+        CliTest.Run run = ok("-m", path("s1.gguf"), "-p", "Once upon a time there was", "-n", "8", "--temp", "0", "-t", "2", "--show-routing");
+        assertTrue(run.err().lines().filter(l -> l.startsWith("route ")).map(l -> l.replaceAll(".*domain=(\\S+).*", "$1")).distinct().count() >= 2,
+                run.err());
+    }
 }

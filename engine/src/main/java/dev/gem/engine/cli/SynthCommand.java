@@ -22,11 +22,13 @@ import java.util.concurrent.Callable;
 @Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Writes a random-weight GGUF of a named model shape with a real tokenizer. The text it generates",
                 "is gibberish, but its speed is that of the real model, and llama.cpp loads the same file.",
-                "With --lora-for, writes a random LoRA adapter for a model instead (llama.cpp's adapter format)."},
+                "With --lora-for, writes a random LoRA adapter for a model instead (llama.cpp's adapter format); with",
+                "--gem-for and --domains, a GEM model: the model plus a random adapter and router centroids per domain."},
         footer = {"", "Shapes: ${sys:gem.shapes}", "",
                 "Examples:",
                 "  gem synth --shape llama-1b --type q4_0 --tokenizer ../shared/testdata/tokenizers/llama3/tokenizer.json -o llama-1b-q4_0.gguf",
-                "  gem synth --lora-for tiny-llama.gguf --rank 4 --alpha 8 --seed 3 -o law-lora.gguf"})
+                "  gem synth --lora-for tiny-llama.gguf --rank 4 --alpha 8 --seed 3 -o law-lora.gguf",
+                "  gem synth --gem-for llama-1b-q4_0.gguf --domains law,medicine --rank 16 -o llama-1b.gem.gguf"})
 public final class SynthCommand implements Callable<Integer> {
     static {
         System.setProperty("gem.shapes", Shape.names());
@@ -44,6 +46,18 @@ public final class SynthCommand implements Callable<Integer> {
 
     @Option(names = "--lora-for", paramLabel = "MODEL", description = "write a random LoRA adapter for this GGUF model instead of a model")
     Path loraFor;
+
+    @Option(names = "--gem-for", paramLabel = "MODEL", description = "write a synthetic GEM model (adapters and router) for this GGUF model")
+    Path gemFor;
+
+    @Option(names = "--domains", paramLabel = "NAMES", split = ",", description = "--gem-for: domain names")
+    java.util.List<String> domains;
+
+    @Option(names = "--centroids", paramLabel = "N", defaultValue = "2", description = "--gem-for: centroids per domain (default: ${DEFAULT-VALUE})")
+    int centroids;
+
+    @Option(names = "--router-layer", paramLabel = "L", description = "--gem-for: router layer (default: half the layers)")
+    Integer routerLayer;
 
     @Option(names = "--rank", paramLabel = "R", defaultValue = "4", description = "adapter rank (default: ${DEFAULT-VALUE})")
     int rank;
@@ -76,6 +90,7 @@ public final class SynthCommand implements Callable<Integer> {
         if (Files.exists(output) && !force)
             throw new IllegalArgumentException(output + " exists; pass --force to overwrite it");
         if (loraFor != null) return adapter();
+        if (gemFor != null) return gem();
         if (shape == null) throw new IllegalArgumentException("give --shape NAME (or --lora-for MODEL for an adapter)");
         if (type == null) type = "q4_0";
         Shape s = Shape.NAMED.get(shape);
@@ -97,6 +112,19 @@ public final class SynthCommand implements Callable<Integer> {
         SyntheticModel.write(s, t, vocab, vocabLimit, seed, output, bar::step);
         spec.commandLine().getErr().printf("gem: wrote %s: %s shape %s, %s weights, %.1f MB%n", output, s.arch(), s.name(),
                 t.name().toLowerCase(), Files.size(output) / 1e6);
+        return 0;
+    }
+
+    private int gem() throws Exception {
+        if (shape != null || type != null) throw new IllegalArgumentException("--gem-for takes no --shape or --type: the model is given");
+        if (domains == null || domains.isEmpty()) throw new IllegalArgumentException("--gem-for needs --domains NAME,NAME,...");
+        try (Model base = Model.load(gemFor, dev.gem.engine.ModelOptions.defaults().withContextSize(64))) {
+            int layer = routerLayer != null ? routerLayer : base.config().layers() / 2;
+            dev.gem.engine.synth.SyntheticGem.write(base, domains, rank, alpha, centroids, layer, dev.gem.router.DomainGate.DEFAULT_THRESHOLD,
+                    seed, output, null);
+        }
+        spec.commandLine().getErr().printf("gem: wrote %s: %s with domains %s (rank-%d adapters, %d centroids each)%n", output, gemFor,
+                domains, rank, centroids);
         return 0;
     }
 
