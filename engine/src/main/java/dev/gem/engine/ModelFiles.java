@@ -4,7 +4,7 @@ import dev.gem.format.GgufFile;
 import dev.gem.format.HuggingFaceModel;
 import dev.gem.format.ModelFile;
 import dev.gem.format.ModelFileException;
-import dev.gem.tokenizer.HuggingFaceGgufMetadata;
+import dev.gem.tokenizer.HuggingFaceVocabulary;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,14 +37,13 @@ public final class ModelFiles {
         };
     }
 
-    /** A Hugging Face folder with its tokenizer.json turned into GGUF tokenizer metadata, as the converter does. */
+    /**
+     * A Hugging Face folder with its tokenizer (SentencePiece tokenizer.model or byte-level BPE tokenizer.json, chosen
+     * as the converter chooses for the architecture) turned into GGUF tokenizer metadata.
+     */
     public static HuggingFaceModel openHuggingFace(Path dir) throws IOException {
         return HuggingFaceModel.open(dir, (folder, md) -> {
-            Path tokenizer = folder.resolve("tokenizer.json");
-            if (!Files.isRegularFile(tokenizer))
-                throw new ModelFileException(folder.toString(), "has no tokenizer.json (GEM reads Hugging Face fast-tokenizer files;"
-                        + " a folder with only tokenizer.model is not supported yet)");
-            for (var e : HuggingFaceGgufMetadata.entries(tokenizer)) e.putInto(md);
+            for (var e : HuggingFaceVocabulary.entries(folder, md.getString("general.architecture"))) e.putInto(md);
         });
     }
 }

@@ -19,11 +19,13 @@ import java.util.TreeMap;
  *                      interleaved pairs GGUF's llama architecture uses (the converter's {@code permute})
  * @param normPlusOne   Gemma: RMSNorm weights are stored as w with the model computing x·(1+w); GGUF stores 1+w
  * @param dropLmHead    Gemma: lm_head.weight (written by some quantizers) is ignored; the embedding is the head
- * @param llama3Rope    a {@code llama3} rope_scaling becomes a {@code rope_freqs.weight} tensor
+ * @param ropeTensors   RoPE scalings written as tensors (Llama 3's rope_freqs, Phi-3's long/short factors)
+ * @param experts       how per-expert matrices are named, to be stacked into {@code ffn_*_exps} (null: no experts)
  * @param keys          writes the {@code {arch}.*} keys from config.json
  */
 public record HuggingFaceArchitecture(String hfName, String ggufArch, Map<String, String> layerNames, boolean permuteQk,
-                                      boolean normPlusOne, boolean dropLmHead, boolean llama3Rope, KeyRule keys) {
+                                      boolean normPlusOne, boolean dropLmHead, HuggingFaceRopeTensors ropeTensors,
+                                      HuggingFaceExperts experts, KeyRule keys) {
 
     /** Writes the architecture's metadata keys (prefix {@code arch + "."}) from config.json. */
     @FunctionalInterface
@@ -64,16 +66,33 @@ public record HuggingFaceArchitecture(String hfName, String ggufArch, Map<String
             "self_attn.qkv_proj", "attn_qkv",
             "mlp.gate_up_proj", "ffn_up");
 
+    /** Mixtral's sparse MoE block: a router per layer (the experts themselves are stacked, see HuggingFaceExperts). */
+    private static final Map<String, String> MIXTRAL = with(DECODER, "block_sparse_moe.gate", "ffn_gate_inp");
+
+    /** Qwen2-MoE, Qwen3-MoE, OLMoE: a router, and Qwen2-MoE's shared expert with its sigmoid gate. */
+    private static final Map<String, String> MOE = with(DECODER,
+            "mlp.gate", "ffn_gate_inp",
+            "mlp.shared_expert.gate_proj", "ffn_gate_shexp",
+            "mlp.shared_expert.up_proj", "ffn_up_shexp",
+            "mlp.shared_expert.down_proj", "ffn_down_shexp",
+            "mlp.shared_expert_gate", "ffn_gate_inp_shexp");
+
     private static final Map<String, HuggingFaceArchitecture> KNOWN = new TreeMap<>();
 
     static {
+        var none = HuggingFaceRopeTensors.NONE;
         for (String llama : List.of("LlamaForCausalLM", "LLaMAForCausalLM", "MistralForCausalLM"))
-            add(new HuggingFaceArchitecture(llama, "llama", DECODER, true, false, false, true, HuggingFaceKeys::llama));
-        add(new HuggingFaceArchitecture("Qwen2ForCausalLM", "qwen2", DECODER, false, false, false, false, HuggingFaceKeys::textModel));
-        add(new HuggingFaceArchitecture("Qwen3ForCausalLM", "qwen3", DECODER, false, false, false, false, HuggingFaceKeys::textModel));
-        add(new HuggingFaceArchitecture("GemmaForCausalLM", "gemma", DECODER, false, true, true, false, HuggingFaceKeys::gemma));
-        add(new HuggingFaceArchitecture("Gemma2ForCausalLM", "gemma2", GEMMA2, false, true, true, false, HuggingFaceKeys::gemma2));
-        add(new HuggingFaceArchitecture("Phi3ForCausalLM", "phi3", PHI3, false, false, false, false, HuggingFaceKeys::phi3));
+            add(new HuggingFaceArchitecture(llama, "llama", DECODER, true, false, false, HuggingFaceRopeTensors.LLAMA3, null, HuggingFaceKeys::llama));
+        add(new HuggingFaceArchitecture("MixtralForCausalLM", "llama", MIXTRAL, true, false, false, HuggingFaceRopeTensors.LLAMA3,
+                HuggingFaceExperts.MIXTRAL, HuggingFaceKeys::llama));
+        add(new HuggingFaceArchitecture("Qwen2ForCausalLM", "qwen2", DECODER, false, false, false, none, null, HuggingFaceKeys::textModel));
+        add(new HuggingFaceArchitecture("Qwen3ForCausalLM", "qwen3", DECODER, false, false, false, none, null, HuggingFaceKeys::textModel));
+        add(new HuggingFaceArchitecture("Qwen2MoeForCausalLM", "qwen2moe", MOE, false, false, false, none, HuggingFaceExperts.MLP, HuggingFaceKeys::qwenMoe));
+        add(new HuggingFaceArchitecture("Qwen3MoeForCausalLM", "qwen3moe", MOE, false, false, false, none, HuggingFaceExperts.MLP, HuggingFaceKeys::qwenMoe));
+        add(new HuggingFaceArchitecture("OlmoeForCausalLM", "olmoe", MOE, false, false, false, none, HuggingFaceExperts.MLP, HuggingFaceKeys::olmoe));
+        add(new HuggingFaceArchitecture("GemmaForCausalLM", "gemma", DECODER, false, true, true, none, null, HuggingFaceKeys::gemma));
+        add(new HuggingFaceArchitecture("Gemma2ForCausalLM", "gemma2", GEMMA2, false, true, true, none, null, HuggingFaceKeys::gemma2));
+        add(new HuggingFaceArchitecture("Phi3ForCausalLM", "phi3", PHI3, false, false, false, HuggingFaceRopeTensors.PHI3, null, HuggingFaceKeys::phi3));
     }
 
     private static void add(HuggingFaceArchitecture a) {
@@ -90,8 +109,8 @@ public record HuggingFaceArchitecture(String hfName, String ggufArch, Map<String
     }
 
     /**
-     * The GGUF name of a Hugging Face tensor, or null when this architecture has no mapping for it. Suffixes
-     * (.weight, .bias) carry over.
+     * The GGUF name of a Hugging Face tensor, or null when this architecture has no mapping for it (or it is one
+     * expert's matrix, see {@link #expertPart}). Suffixes (.weight, .bias) carry over.
      */
     public String ggufName(String hf) {
         String suffix = hf.endsWith(".weight") ? ".weight" : hf.endsWith(".bias") ? ".bias" : null;
@@ -107,6 +126,16 @@ public record HuggingFaceArchitecture(String hfName, String ggufArch, Map<String
         if (layer.isEmpty() || !layer.chars().allMatch(Character::isDigit)) return null;
         String mapped = layerNames.get(module.substring(dot + 1));
         return mapped == null ? null : "blk." + Integer.parseInt(layer) + "." + mapped + suffix;
+    }
+
+    /** Which stacked expert tensor a checkpoint tensor belongs to, or null when it is not one expert's weight matrix. */
+    HuggingFaceExperts.Part expertPart(String hf) {
+        String prefix = "model.layers.", suffix = ".weight";
+        if (experts == null || !hf.startsWith(prefix) || !hf.endsWith(suffix)) return null;
+        String module = hf.substring(prefix.length(), hf.length() - suffix.length());
+        int dot = module.indexOf('.');
+        if (dot <= 0 || !module.substring(0, dot).chars().allMatch(Character::isDigit)) return null;
+        return experts.part(module.substring(dot + 1), Integer.parseInt(module.substring(0, dot)));
     }
 
     private static Map<String, String> names(String... pairs) {

@@ -15,7 +15,8 @@ import java.util.Map;
  * A Hugging Face model folder (config.json, tokenizer.json, safetensors weights) seen as the GGUF file
  * convert_hf_to_gguf.py would make of it: GGUF metadata keys and tensor names, with the converter's tensor rewrites
  * applied. Tensors that need no rewrite stay views of the mapped safetensors (zero copy); rewritten ones (Llama's
- * permuted q/k, Gemma's norms, Llama 3's rope_freqs) are computed once at open and live until {@link #close}.
+ * permuted q/k, Gemma's norms, Llama 3's rope_freqs, Phi-3's long/short RoPE factors, stacked MoE experts) are
+ * computed once at open and live until {@link #close}.
  * What is converted and how is decided by the {@link HuggingFaceArchitecture} table.
  */
 public final class HuggingFaceModel implements ModelFile {
@@ -75,15 +76,20 @@ public final class HuggingFaceModel implements ModelFile {
 
     private Map<String, Tensor> mapTensors(HuggingFaceConfig config) throws ModelFileException {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        Tensor freqs = ropeFreqs(config);
-        if (freqs != null) out.put(freqs.name(), freqs);
+        for (Tensor t : architecture.ropeTensors().generate(config, metadata, computed)) out.put(t.name(), t);
         int heads = architecture.permuteQk() ? config.requireInt("num_attention_heads", "n_heads") : 0;
         int kvHeads = architecture.permuteQk() && config.has("num_key_value_heads", "n_kv_heads") ? config.requireInt("num_key_value_heads", "n_kv_heads") : heads;
+        HuggingFaceExperts.Collector experts = new HuggingFaceExperts.Collector();
         for (var e : shards.tensors.entrySet()) {
             String hf = e.getKey();
             Tensor t = e.getValue();
             if (HuggingFaceArchitecture.SKIPPED_SUFFIXES.stream().anyMatch(hf::endsWith)) continue;
             if (architecture.dropLmHead() && hf.equals("lm_head.weight")) continue;
+            HuggingFaceExperts.Part expert = architecture.expertPart(hf);
+            if (expert != null) {
+                experts.add(expert, t, hf);
+                continue;
+            }
             String gguf = architecture.ggufName(hf);
             if (gguf == null)
                 throw new ModelFileException(name, "tensor " + hf + " (in " + shards.origin.get(hf) + ") has no GGUF name for "
@@ -100,28 +106,13 @@ public final class HuggingFaceModel implements ModelFile {
             if (out.put(gguf, mapped) != null)
                 throw new ModelFileException(name, "two checkpoint tensors map to " + gguf + " (the second is " + hf + ")");
         }
+        if (!experts.isEmpty()) {
+            int count = config.requireInt("num_local_experts", "num_experts", "n_routed_experts");
+            for (var s : experts.stack(count, computed, name).entrySet())
+                if (out.put(s.getKey(), s.getValue()) != null)
+                    throw new ModelFileException(name, "two checkpoint tensors map to " + s.getKey());
+        }
         return out;
-    }
-
-    /** Llama 3.x's rope_scaling becomes rope_freqs.weight, as LlamaModel.generate_extra_tensors writes it. */
-    private Tensor ropeFreqs(HuggingFaceConfig config) throws ModelFileException {
-        if (!architecture.llama3Rope()) return null;
-        HuggingFaceConfig rope = config.ropeParameters();
-        String type = rope.optString("rope_type");
-        if (type == null || !type.equalsIgnoreCase("llama3")) return null;
-        Integer headDim = config.optInt("head_dim");
-        int dim = headDim != null ? headDim : config.requireInt("hidden_size") / config.requireInt("num_attention_heads");
-        double theta = rope.has("rope_theta") ? rope.requireDouble("rope_theta") : 10000.0;
-        // transformers reads the original context from rope_scaling; the converter from the top level (else 8192).
-        // Every Llama 3.x config has it only in rope_scaling, at 8192, where both agree.
-        Integer original = rope.has("original_max_position_embeddings") ? rope.optInt("original_max_position_embeddings")
-                : config.has("original_max_position_embeddings") ? config.optInt("original_max_position_embeddings") : 8192;
-        double factor = rope.has("factor") ? rope.requireDouble("factor") : 8.0;
-        double low = rope.has("low_freq_factor") ? rope.requireDouble("low_freq_factor") : 1.0;
-        double high = rope.has("high_freq_factor") ? rope.requireDouble("high_freq_factor") : 4.0;
-        if (low == high) throw new ModelFileException(config.file(), "rope_scaling low_freq_factor equals high_freq_factor (" + low + ")");
-        float[] f = HuggingFaceTransforms.llama3Factors(dim, (float) theta, (float) factor, (float) low, (float) high, original);
-        return HuggingFaceTransforms.f32Vector("rope_freqs.weight", f, computed);
     }
 
     /** The table entry this folder was converted with. */

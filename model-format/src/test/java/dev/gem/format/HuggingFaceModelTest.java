@@ -263,17 +263,64 @@ class HuggingFaceModelTest {
         }
     }
 
+    /** Phi-3 "longrope": the factor lists become tensors and sqrt(1 + ln(s)/ln(original)) the attention factor. */
     @Test
-    void phi3LongRopeIsRefusedClearly() throws IOException {
+    void phi3LongRopeBecomesFactorTensors() throws IOException {
         Path phi = Files.createDirectories(tmp.resolve("phi3long"));
-        Files.writeString(phi.resolve("config.json"), """
+        String config = """
                 {"architectures": ["Phi3ForCausalLM"], "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
                  "num_attention_heads": 2, "num_key_value_heads": 2, "max_position_embeddings": 131072,
                  "original_max_position_embeddings": 4096, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
-                 "rope_scaling": {"type": "longrope", "long_factor": [1, 1], "short_factor": [1, 1]}}""");
+                 "rope_scaling": {"type": "longrope", "long_factor": [1.5, 2.5], "short_factor": [1.0, 1.25]}}""";
+        Files.writeString(phi.resolve("config.json"), config);
         new SafetensorsWriter().addF32("model.norm.weight", new long[]{8}, new float[8]).write(phi.resolve("model.safetensors"));
-        String msg = assertThrows(ModelFileException.class, () -> HuggingFaceModel.open(phi, null)).getMessage();
-        assertTrue(msg.contains("longrope") && msg.contains("not supported"), msg);
+        try (HuggingFaceModel m = HuggingFaceModel.open(phi, null)) {
+            assertEquals((float) Math.sqrt(1 + Math.log(32) / Math.log(4096)), m.metadata().getFloat("phi3.rope.scaling.attn_factor"));
+            assertEquals(4096, m.metadata().getInt("phi3.rope.scaling.original_context_length"));
+            Tensor longF = m.require("rope_factors_long.weight"), shortF = m.require("rope_factors_short.weight");
+            assertEquals(2.5f, longF.data().get(LE.FLOAT, 4));
+            assertEquals(1.25f, shortF.data().get(LE.FLOAT, 4));
+            assertEquals(DType.F32, shortF.type());
+        }
+        Files.writeString(phi.resolve("config.json"), config.replace("[1.0, 1.25]", "[1.0, 1.25, 2.0]"));
+        assertMessage(phi, "long_factor and short_factor must each have 2 values");
+    }
+
+    /** A two-expert Qwen2-MoE layer: experts stacked in order into [cols, rows, experts], router and shared expert renamed. */
+    @Test
+    void moeExpertsAreStackedInExpertOrder() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("moe"));
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 8, "intermediate_size": 12, "num_hidden_layers": 1,
+                 "num_attention_heads": 2, "num_key_value_heads": 1, "num_experts": 2, "num_experts_per_tok": 1,
+                 "moe_intermediate_size": 4, "shared_expert_intermediate_size": 6, "rms_norm_eps": 1e-6}""");
+        String p = "model.layers.0.mlp.";
+        SafetensorsWriter w = new SafetensorsWriter()
+                .addF32(p + "gate.weight", new long[]{2, DIM}, tagged(1, 2, DIM))
+                .addF32(p + "shared_expert_gate.weight", new long[]{1, DIM}, tagged(2, 1, DIM))
+                .addF32(p + "shared_expert.up_proj.weight", new long[]{6, DIM}, tagged(3, 6, DIM));
+        for (int x = 1; x >= 0; x--) { // written out of order on purpose
+            w.addF32(p + "experts." + x + ".gate_proj.weight", new long[]{4, DIM}, tagged(10 + x, 4, DIM));
+            w.addF32(p + "experts." + x + ".up_proj.weight", new long[]{4, DIM}, tagged(20 + x, 4, DIM));
+            w.addF32(p + "experts." + x + ".down_proj.weight", new long[]{DIM, 4}, tagged(30 + x, DIM, 4));
+        }
+        w.write(dir.resolve("model.safetensors"));
+        try (HuggingFaceModel m = HuggingFaceModel.open(dir, null)) {
+            assertEquals(4, m.metadata().getInt("qwen2moe.expert_feed_forward_length"));
+            assertEquals(6, m.metadata().getInt("qwen2moe.expert_shared_feed_forward_length"));
+            assertEquals(2, m.metadata().getInt("qwen2moe.expert_count"));
+            Tensor gate = m.require("blk.0.ffn_gate_exps.weight"), down = m.require("blk.0.ffn_down_exps.weight");
+            assertArrayEquals(new long[]{DIM, 4, 2}, gate.dims());
+            assertArrayEquals(new long[]{4, DIM, 2}, down.dims());
+            assertEquals(10_000f + 3 * 10 + 5, gate.data().get(LE.FLOAT, 4L * (3 * DIM + 5)), "expert 0 first");
+            assertEquals(11_000f + 3 * 10 + 5, gate.data().get(LE.FLOAT, 4L * (4 * DIM + 3 * DIM + 5)), "then expert 1");
+            assertEquals(31_000f + 7 * 10 + 2, down.data().get(LE.FLOAT, 4L * (DIM * 4 + 7 * 4 + 2)));
+            assertArrayEquals(new long[]{DIM, 1}, m.require("blk.0.ffn_gate_inp_shexp.weight").dims());
+            assertNotNull(m.require("blk.0.ffn_gate_inp.weight"));
+            assertNotNull(m.require("blk.0.ffn_up_shexp.weight"));
+        }
+        Files.writeString(dir.resolve("config.json"), Files.readString(dir.resolve("config.json")).replace("\"num_experts\": 2", "\"num_experts\": 3"));
+        assertMessage(dir, "blk.0.ffn_", "expert 2 of 3 is missing");
     }
 
     @Test

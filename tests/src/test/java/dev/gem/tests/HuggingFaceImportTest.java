@@ -18,62 +18,87 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Tiny Hugging Face folders (Llama, Qwen2, Qwen3, Gemma 2; BF16 safetensors, cut-down Llama 3 / Qwen tokenizers; written by
- * tests/fixtures/HuggingFaceFixtures.java) run directly and through {@code gem convert}, against each other and against
- * llama.cpp on the converted file. Regenerate with tests/fixtures/regenerate-import.sh.
+ * Tiny Hugging Face folders (BF16 safetensors of random weights, written by tests/fixtures/HuggingFaceFixtures.java:
+ * Llama 3.1, Qwen2, Qwen3, Gemma 2 and Mixtral / Qwen2-MoE / Qwen3-MoE / OLMoE with cut-down Llama 3 / Qwen tokenizers;
+ * Llama 2 and Phi-3 with the real Llama 2 tokenizer.model; YaRN and Phi-3 long-context variants, see
+ * {@link HuggingFaceFolders}) run directly and through {@code gem convert}, against each other and against llama.cpp
+ * on the converted file. Regenerate with tests/fixtures/regenerate-import.sh.
  */
 class HuggingFaceImportTest {
     static final int[] TOKENS = ArchitectureFixturesTest.TOKENS;
+    /** llama.cpp's reference context (node-llama-cpp contextSize 64); GEM runs with the same. */
+    static final int CONTEXT = 64;
 
     @TempDir
     Path tmp;
 
+    /** A committed fixture folder, as it is. */
     static Path folder(String name) {
         return ArchitectureFixturesTest.fixture(name);
     }
 
-    /** Logits after each of TOKENS, fed one at a time. */
-    static float[][] logits(Path model) throws IOException {
-        try (Model m = Model.load(model, ModelOptions.defaults().withThreads(2)); Session s = m.newSession()) {
-            float[][] rows = new float[TOKENS.length][];
-            for (int i = 0; i < TOKENS.length; i++) rows[i] = s.feed(new int[]{TOKENS[i]}).clone();
+    /** The folder of a fixture: committed as it is, or assembled in the temp folder (tokenizer.model, config edits). */
+    Path modelFolder(String name) throws IOException {
+        if (!HuggingFaceFolders.assembled(name)) return ArchitectureFixturesTest.fixture(name);
+        Path assembled = tmp.resolve("folders").resolve(name);
+        if (Files.isDirectory(assembled)) return assembled;
+        return HuggingFaceFolders.assemble(name, ArchitectureFixturesTest.fixture(""), TestData.root(), tmp.resolve("folders"));
+    }
+
+    /** Logits after each of {@code positions} tokens (TOKENS, repeated), fed one at a time, in a context of CONTEXT. */
+    static float[][] logits(Path model, int positions) throws IOException {
+        return logits(model, positions, CONTEXT);
+    }
+
+    static float[][] logits(Path model, int positions, int context) throws IOException {
+        try (Model m = Model.load(model, ModelOptions.defaults().withThreads(2).withContextSize(context)); Session s = m.newSession()) {
+            float[][] rows = new float[positions][];
+            for (int i = 0; i < positions; i++) rows[i] = s.feed(new int[]{TOKENS[i % TOKENS.length]}).clone();
             return rows;
         }
     }
 
-    Path convert(String name, String type) {
+    static float[][] logits(Path model) throws IOException {
+        return logits(model, TOKENS.length);
+    }
+
+    Path convert(String name, String type) throws IOException {
         Path out = tmp.resolve(name + "-" + type + ".gguf");
-        CliTest.Run r = CliTest.run("convert", folder(name).toString(), "-o", out.toString(), "--type", type);
+        CliTest.Run r = CliTest.run("convert", modelFolder(name).toString(), "-o", out.toString(), "--type", type);
         assertEquals(0, r.code(), r.err());
         return out;
     }
 
     /** The folder run directly is the file the converter would write: same tensors, same dtypes, same logits to the bit. */
     @ParameterizedTest
-    @ValueSource(strings = {"hf-llama", "hf-qwen2", "hf-qwen3", "hf-gemma2"})
+    @ValueSource(strings = {"hf-llama", "hf-qwen2", "hf-qwen3", "hf-gemma2", "hf-llama2", "hf-phi3", "hf-phi3-long", "hf-qwen2-yarn",
+            "hf-mixtral", "hf-qwen2moe", "hf-qwen3moe", "hf-olmoe"})
     void folderAndConvertedFileGiveIdenticalLogits(String name) throws IOException {
         Path gguf = convert(name, "auto");
         try (GgufFile f = GgufFile.open(gguf)) {
-            assertEquals(DType.BF16, f.require("blk.0.attn_q.weight").type(), "auto keeps the checkpoint's BF16");
+            assertEquals(DType.BF16, f.require("token_embd.weight").type(), "auto keeps the checkpoint's BF16");
             assertEquals(DType.F32, f.require("blk.0.attn_norm.weight").type(), "norms are written as F32");
             assertEquals(32, f.metadata().getInt("general.file_type"), "MOSTLY_BF16");
         }
-        float[][] direct = logits(folder(name)), converted = logits(gguf);
+        float[][] direct = logits(modelFolder(name)), converted = logits(gguf);
         for (int i = 0; i < TOKENS.length; i++) assertArrayEquals(direct[i], converted[i], name + " position " + i);
     }
 
     /**
      * llama.cpp (node-llama-cpp's CPU build, F32 KV cache) ran the F32 conversion of each folder; GEM on the same
      * conversion agrees to 1e-4 at every position, as for the GGUF fixtures. F32 so that llama.cpp keeps float
-     * activations (with BF16 weights it rounds activations to BF16).
+     * activations (with BF16 weights it rounds activations to BF16). The YaRN and Phi-3-long variants run 40
+     * positions, past YaRN's original context of 32; llama.cpp's context (64, padded to 256) exceeds Phi-3-long's
+     * original 128, so it uses the long factors, and GEM, given the same context, does too.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"hf-llama", "hf-qwen2", "hf-qwen3", "hf-gemma2"})
+    @ValueSource(strings = {"hf-llama", "hf-qwen2", "hf-qwen3", "hf-gemma2", "hf-llama2", "hf-phi3", "hf-phi3-long", "hf-qwen2-yarn",
+            "hf-mixtral", "hf-qwen2moe", "hf-qwen3moe", "hf-olmoe"})
     void convertedFileMatchesLlamaCpp(String name) throws IOException {
-        float[][] expected = ArchitectureFixturesTest.logitRows(folder(name + ".logits.txt"));
-        float[][] got = logits(convert(name, "f32"));
+        float[][] expected = ArchitectureFixturesTest.logitRows(ArchitectureFixturesTest.fixture(name + ".logits.txt"));
+        float[][] got = logits(convert(name, "f32"), expected.length);
         double worst = 0;
-        for (int i = 0; i < TOKENS.length; i++) {
+        for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i].length, got[i].length);
             for (int t = 0; t < got[i].length; t++) worst = Math.max(worst, Math.abs(got[i][t] - expected[i][t]));
         }
@@ -106,9 +131,34 @@ class HuggingFaceImportTest {
         assertTrue(moved > 1e-3, "rope_freqs should change the logits, changed by " + moved);
     }
 
+    /**
+     * The scaled fixtures really exercise their scaling: YaRN moves the logits against the same folder without
+     * rope_scaling, and Phi-3 switches from its short to its long factors when the context exceeds the original one.
+     */
+    @Test
+    void ropeScalingsChangeTheLogits() throws IOException {
+        Path yarn = modelFolder("hf-qwen2-yarn"), plain = copy("hf-qwen2-yarn", "no-yarn");
+        String config = Files.readString(plain.resolve("config.json"));
+        String unscaled = config.replaceAll("(?s),\\s*\"rope_scaling\"\\s*:\\s*\\{[^}]*}", "");
+        assertNotEquals(config, unscaled);
+        Files.writeString(plain.resolve("config.json"), unscaled);
+        assertTrue(maxDifference(logits(yarn, 40), logits(plain, 40)) > 1e-2, "YaRN should change the logits");
+        Path phi3 = modelFolder("hf-phi3");
+        double moved = maxDifference(logits(phi3, 10, 64), logits(phi3, 10, 8192));
+        assertTrue(moved > 1e-3, "a context over the original 4096 should switch to the long factors; logits moved by " + moved);
+        assertEquals(0, maxDifference(logits(phi3, 10, 64), logits(phi3, 10, 4096)), "up to the original context the short factors stay");
+    }
+
+    private static double maxDifference(float[][] a, float[][] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++)
+            for (int t = 0; t < a[i].length; t++) worst = Math.max(worst, Math.abs(a[i][t] - b[i][t]));
+        return worst;
+    }
+
     private Path copy(String name, String to) throws IOException {
         Path dst = Files.createDirectories(tmp.resolve(to));
-        try (Stream<Path> files = Files.list(folder(name))) {
+        try (Stream<Path> files = Files.list(modelFolder(name))) {
             for (Path p : files.toList()) Files.copy(p, dst.resolve(p.getFileName()));
         }
         return dst;

@@ -11,7 +11,7 @@ import dev.gem.router.Gating;
  * @param headDim        size of one query/key head ({@code attention.key_length}, default dim / heads)
  * @param headDimV       size of one value head ({@code attention.value_length}, default headDim)
  * @param ropeDims       dimensions of each head that RoPE rotates ({@code rope.dimension_count})
- * @param ropeScale      linear position scale of global layers (1 / {@code rope.scaling.factor} for linear scaling)
+ * @param ropeScale      linear position scale of global layers (1 / {@code rope.scaling.factor} for linear/YaRN scaling)
  * @param experts        experts per MoE layer (0: dense)
  * @param slidingLayers  per layer: whether attention is limited to the last {@code slidingWindow} positions
  * @param attentionScale multiplier of q·k before the softmax
@@ -20,6 +20,7 @@ import dev.gem.router.Gating;
  * @param embedScale     multiplier of token embeddings (Gemma: sqrt(dim); Granite: embedding_scale)
  * @param residualScale  multiplier of each block's output before it is added back (Granite)
  * @param logitScale     divisor of the output logits (Granite)
+ * @param ropeScaling    the whole RoPE scaling (YaRN parameters, original context for Phi-3's long/short factors)
  */
 public record ModelConfig(
         Architecture arch,
@@ -30,7 +31,7 @@ public record ModelConfig(
         int slidingWindow, boolean[] slidingLayers, float ropeThetaSwa,
         float attentionScale, float attnSoftcap, float finalSoftcap,
         float embedScale, float residualScale, float logitScale,
-        boolean causal, Pooling pooling) {
+        boolean causal, Pooling pooling, RopeScaling ropeScaling) {
 
     public int kvDim() { return kvHeads * headDim; }
 
@@ -61,16 +62,8 @@ public record ModelConfig(
                 : md.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f);
         float theta = md.getFloat(p + "rope.freq_base", 10000f);
         int ropeDims = md.getInt(p + "rope.dimension_count", headDim);
-        float ropeScale = 1f;
-        String scaling = md.getString(p + "rope.scaling.type", "none");
-        switch (scaling) {
-            case "none" -> { }
-            case "linear" -> {
-                float f = md.getFloat(p + "rope.scaling.factor", 1f);
-                if (f > 0) ropeScale = 1f / f;
-            }
-            default -> throw new ModelFileException(file, "RoPE scaling '" + scaling + "' (" + p + "rope.scaling.type) is not supported yet; GEM handles none and linear (and Llama 3 frequency factors)");
-        }
+        RopeScaling scaling = RopeScaling.read(md, p, ctx);
+        float ropeScale = scaling.freqScale();
 
         int experts = md.getInt(p + "expert_count", 0);
         int used = md.getInt(p + "expert_used_count", 0);
@@ -119,7 +112,8 @@ public record ModelConfig(
         check(file, experts == 0 || (used > 0 && used <= experts), "expert_used_count " + used + " must be between 1 and expert_count " + experts);
         return new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, headDimV, ffn, vocab, ctx, eps, theta, ropeDims, ropeScale,
                 experts, used, expertFfn, sharedFfn, gating, normalize, expertScale,
-                window, sliding, thetaSwa, attnScale, attnSoftcap, finalSoftcap, embedScale, residualScale, logitScale, causal, pooling);
+                window, sliding, thetaSwa, attnScale, attnSoftcap, finalSoftcap, embedScale, residualScale, logitScale, causal, pooling,
+                scaling);
     }
 
     private static void check(String file, boolean ok, String problem) throws ModelFileException {

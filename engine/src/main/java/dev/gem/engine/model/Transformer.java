@@ -22,7 +22,7 @@ public final class Transformer {
     private final Weights w;
     private final Kernels k;
     private final ThreadPool pool;
-    private final Rope rope, ropeSwa;
+    private final RopeChoice ropes;
     private ExpertRouter router;
     private PassHook hook;
     private final int batch;
@@ -42,9 +42,7 @@ public final class Transformer {
         this.k = k;
         this.pool = pool;
         this.batch = batch;
-        boolean neox = c.arch().rope() == RopeKind.NEOX;
-        this.rope = new Rope(c.ropeDims(), c.ropeTheta(), c.ropeScale(), w.ropeFreqFactors, neox);
-        this.ropeSwa = new Rope(c.ropeDims(), c.ropeThetaSwa(), 1f, w.ropeFreqFactors, neox);
+        this.ropes = new RopeChoice(c, w);
         this.router = c.isMoe() ? standardRouter() : null;
         int dim = c.dim();
         int ff = Math.max(c.ffnDim(), Math.max(c.isMoe() ? c.expertFfnDim() : 0, c.isMoe() ? c.sharedExpertFfnDim() : 0));
@@ -194,7 +192,7 @@ public final class Transformer {
     /** Applies RoPE to this pass's queries and keys (decoders) and writes its keys and values into layer l's cache. */
     private void rotateAndStore(int l) {
         if (!c.arch().encoder()) {
-            Rope r = c.sliding(l) ? ropeSwa : rope;
+            Rope r = ropes.forLayer(c.sliding(l), cache.capacity());
             for (int b = 0; b < n; b++) {
                 r.angles(pos0 + b, cs);
                 r.rotate(q, b * c.qDim(), c.heads(), c.headDim(), cs);

@@ -21,6 +21,7 @@ public final class Weights {
     public final float[] outputNorm, outputNormBias; // null for encoders
     public final Tensor output;           // [dim, vocab]; the embedding itself when tied; null for encoders
     public final float[] ropeFreqFactors; // [ropeDims/2] (Llama 3.1 scaling), or null
+    public final float[] ropeFactorsLong, ropeFactorsShort; // [ropeDims/2] (Phi-3 long-context RoPE), or null
     public final Layer[] layers;
 
     /** One transformer block. Fields for parts a family does not have are null. */
@@ -143,7 +144,9 @@ public final class Weights {
             outputNormBias = l.optVector("output_norm.bias", c.dim());
             output = file.tensor("output.weight") != null ? l.matrix("output.weight", c.dim(), c.vocab()) : tokenEmbedding;
         }
-        ropeFreqFactors = file.tensor("rope_freqs.weight") != null ? l.vector("rope_freqs.weight", c.ropeDims() / 2) : null;
+        ropeFreqFactors = l.optVector("rope_freqs.weight", c.ropeDims() / 2);
+        ropeFactorsLong = l.optVector("rope_factors_long.weight", c.ropeDims() / 2);
+        ropeFactorsShort = l.optVector("rope_factors_short.weight", c.ropeDims() / 2);
         layers = new Layer[c.layers()];
         for (int i = 0; i < c.layers(); i++) layers[i] = new Layer(l, i, c);
     }
