@@ -24,13 +24,14 @@ import java.util.concurrent.Callable;
  * a GGUF file, a GEM model assembled from it (see {@link AssembleArgs}).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Converts a Hugging Face model folder (config.json, tokenizer.json, model.safetensors or shards) to",
+        description = {"Converts a Hugging Face model folder (config.json, tokenizer files, model.safetensors or shards) to",
                 "GGUF, with the metadata, tensor names and tensor rewrites of llama.cpp's convert_hf_to_gguf.py.",
                 "GEM can also run the folder directly (gem -m FOLDER); converting saves the rewrites at every start.",
                 "Given a GGUF file instead, assembles a GEM model: the base model plus LoRA adapters bound to domains,",
                 "a domain router (from a file gem router fit wrote) and SCAR defaults (see docs/gem-format.md)."},
-        footer = {"", "Architectures: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,",
-                "GemmaForCausalLM, Gemma2ForCausalLM, Phi3ForCausalLM.", "",
+        footer = {"", "Architectures: LlamaForCausalLM, MistralForCausalLM, MixtralForCausalLM, Qwen2ForCausalLM,",
+                "Qwen3ForCausalLM, Qwen2MoeForCausalLM, Qwen3MoeForCausalLM, OlmoeForCausalLM, GemmaForCausalLM,",
+                "Gemma2ForCausalLM, Phi3ForCausalLM. Tokenizer: tokenizer.model (SentencePiece) or tokenizer.json.", "",
                 "Examples:", "  gem convert ./Llama-3.2-1B -o llama-3.2-1b-bf16.gguf",
                 "  gem convert base.gguf --router fitted.gem.gguf --adapter law=law-lora.gguf --adapter medicine=med-lora.gguf -o model.gem.gguf"})
 public final class ConvertCommand implements Callable<Integer> {
