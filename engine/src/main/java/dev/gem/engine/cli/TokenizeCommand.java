@@ -1,6 +1,7 @@
 package dev.gem.engine.cli;
 
-import dev.gem.format.GgufFile;
+import dev.gem.engine.ModelFiles;
+import dev.gem.format.ModelFile;
 import dev.gem.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import java.util.concurrent.Callable;
 public final class TokenizeCommand implements Callable<Integer> {
 
     static final class Source {
-        @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "GGUF file whose vocabulary to use (weights not needed)")
+        @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "GGUF file (or Hugging Face model folder) whose vocabulary to use (weights not needed)")
         Path model;
         @Option(names = "--tokenizer", paramLabel = "FILE", required = true, description = "a Hugging Face tokenizer.json instead of a GGUF")
         Path tokenizerJson;
@@ -48,7 +49,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         String s = text.prompt != null ? text.prompt : Files.readString(text.file, StandardCharsets.UTF_8);
         Tokenizer tok;
         if (source.model != null) {
-            try (GgufFile f = GgufFile.open(source.model)) {
+            try (ModelFile f = ModelFiles.open(source.model)) {
                 tok = Tokenizer.fromGguf(f.metadata());
             }
         } else {
