@@ -66,7 +66,7 @@ public final class Model implements AutoCloseable {
         for (String w : gem.warnings()) LOG.warning(file.name() + ": " + w);
         this.domains = Domains.load(file, gem, weights, kernels, archName, options.adapters());
         this.pool = new ThreadPool(options.threads());
-        prepareMatrices();
+        if (options.repack()) prepareMatrices();
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.gem.engine;
 
+import dev.gem.tensor.DType;
+
 /**
  * How a model is opened.
  *
@@ -10,9 +12,14 @@ package dev.gem.engine;
  * @param kernels     the compute backend (null: the one {@link dev.gem.kernels.Backend} chose for this JVM); e.g.
  *                    {@link dev.gem.kernels.GgmlCompatibleKernels} to reproduce llama.cpp's numerics exactly
  * @param adapters    LoRA adapter files to load with the model, each bound to a domain
+ * @param kvType      how the KV cache stores keys and values: {@link DType#F16} (default, as llama.cpp: half the memory)
+ *                    or {@link DType#F32} (exact; what the llama.cpp reference fixtures were made with)
+ * @param repack      let the kernels keep repacked copies of the matrices where that is faster (default; Q4_0 and
+ *                    Q8_0 today, about the model's size in extra memory); false reads every weight from the mapped
+ *                    file (zero-copy, for devices short of memory)
  */
 public record ModelOptions(int threads, int contextSize, int batchSize, dev.gem.kernels.Kernels kernels,
-                           java.util.List<AdapterFile> adapters) {
+                           java.util.List<AdapterFile> adapters, DType kvType, boolean repack) {
     public static final int DEFAULT_CONTEXT = 4096;
 
     public ModelOptions {
@@ -20,28 +27,34 @@ public record ModelOptions(int threads, int contextSize, int batchSize, dev.gem.
         if (contextSize < 0) throw new IllegalArgumentException("context size must not be negative, got " + contextSize);
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         adapters = java.util.List.copyOf(adapters);
+        if (kvType != DType.F16 && kvType != DType.F32)
+            throw new IllegalArgumentException("KV cache type must be F16 or F32, not " + kvType);
     }
 
     public ModelOptions(int threads, int contextSize, int batchSize, dev.gem.kernels.Kernels kernels) {
-        this(threads, contextSize, batchSize, kernels, java.util.List.of());
+        this(threads, contextSize, batchSize, kernels, java.util.List.of(), DType.F16, true);
     }
 
     public static ModelOptions defaults() {
         return new ModelOptions(Runtime.getRuntime().availableProcessors(), 0, 64, null);
     }
 
-    public ModelOptions withThreads(int t) { return new ModelOptions(t, contextSize, batchSize, kernels, adapters); }
+    public ModelOptions withThreads(int t) { return new ModelOptions(t, contextSize, batchSize, kernels, adapters, kvType, repack); }
 
-    public ModelOptions withContextSize(int c) { return new ModelOptions(threads, c, batchSize, kernels, adapters); }
+    public ModelOptions withContextSize(int c) { return new ModelOptions(threads, c, batchSize, kernels, adapters, kvType, repack); }
 
-    public ModelOptions withBatchSize(int b) { return new ModelOptions(threads, contextSize, b, kernels, adapters); }
+    public ModelOptions withBatchSize(int b) { return new ModelOptions(threads, contextSize, b, kernels, adapters, kvType, repack); }
 
-    public ModelOptions withKernels(dev.gem.kernels.Kernels k) { return new ModelOptions(threads, contextSize, batchSize, k, adapters); }
+    public ModelOptions withKernels(dev.gem.kernels.Kernels k) { return new ModelOptions(threads, contextSize, batchSize, k, adapters, kvType, repack); }
+
+    public ModelOptions withKvType(DType t) { return new ModelOptions(threads, contextSize, batchSize, kernels, adapters, t, repack); }
+
+    public ModelOptions withRepack(boolean r) { return new ModelOptions(threads, contextSize, batchSize, kernels, adapters, kvType, r); }
 
     /** Also loads this adapter file, bound to its domain. */
     public ModelOptions withAdapter(AdapterFile a) {
         var list = new java.util.ArrayList<>(adapters);
         list.add(a);
-        return new ModelOptions(threads, contextSize, batchSize, kernels, list);
+        return new ModelOptions(threads, contextSize, batchSize, kernels, list, kvType, repack);
     }
 }

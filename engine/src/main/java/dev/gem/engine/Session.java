@@ -29,7 +29,7 @@ public final class Session implements AutoCloseable {
 
     Session(Model model, int contextSize) {
         this.model = model;
-        this.cache = new KvCache(model.config(), contextSize);
+        this.cache = new KvCache(model.config(), contextSize, model.options().kvType());
         // an encoder sees its whole input at once, so its batch is the context
         int batch = model.config().arch().encoder() ? contextSize : Math.min(model.options().batchSize(), contextSize);
         this.transformer = new Transformer(model.config(), model.weights(), model.kernels(), model.pool(), batch);

@@ -8,6 +8,7 @@ import dev.gem.engine.Session;
 import dev.gem.engine.adapter.LoraAdapter;
 import dev.gem.engine.adapter.LoraMerge;
 import dev.gem.format.GgufFile;
+import dev.gem.tensor.DType;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -53,9 +54,9 @@ class AdapterFixturesTest {
             "tiny-gemma2.lora, tiny-gemma2, 1", "tiny-qwen2moe.lora, tiny-qwen2moe, 1"})
     void runtimeAdapterMatchesLlamaCpp(String name, String base, float scale) throws IOException {
         float[][] expected = ArchitectureFixturesTest.logitRows(adapter(name).resolveSibling(name + ".logits.txt"));
-        ModelOptions opts = ModelOptions.defaults().withThreads(2).withAdapter(new AdapterFile("d", adapter(name), scale));
+        ModelOptions opts = ModelOptions.defaults().withKvType(DType.F32).withThreads(2).withAdapter(new AdapterFile("d", adapter(name), scale));
         float[][] baseRows;
-        try (Model plain = Model.load(ArchitectureFixturesTest.fixture(base + ".gguf"), ModelOptions.defaults().withThreads(2));
+        try (Model plain = Model.load(ArchitectureFixturesTest.fixture(base + ".gguf"), ModelOptions.defaults().withKvType(DType.F32).withThreads(2));
              Session s = plain.newSession()) {
             baseRows = s.feedAll(ArchitectureFixturesTest.TOKENS);
         }
@@ -83,7 +84,7 @@ class AdapterFixturesTest {
             LoraAdapter lora = LoraAdapter.read(a, b.metadata().getString("general.architecture"), scale);
             LoraMerge.writer(b, lora, 0, k -> true).write(merged, null);
         }
-        try (Model m = Model.load(merged, ModelOptions.defaults().withThreads(2))) {
+        try (Model m = Model.load(merged, ModelOptions.defaults().withKvType(DType.F32).withThreads(2))) {
             double w = worst(m, expected, 10, name);
             assertTrue(w <= 1e-4, name + " merged: differs from llama.cpp by " + w);
         }
@@ -91,12 +92,12 @@ class AdapterFixturesTest {
 
     @org.junit.jupiter.api.Test
     void adaptersGemCannotApplyAtRuntimeAreRejectedWhenLoading() {
-        ModelOptions opts = ModelOptions.defaults().withThreads(1).withAdapter(new AdapterFile("d", adapter("tiny-llama.lora-embd"), 1f));
+        ModelOptions opts = ModelOptions.defaults().withKvType(DType.F32).withThreads(1).withAdapter(new AdapterFile("d", adapter("tiny-llama.lora-embd"), 1f));
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.gem.format.ModelFileException.class,
                 () -> Model.load(ArchitectureFixturesTest.fixture("tiny-llama.gguf"), opts).close());
         assertTrue(e.getMessage().contains("updates token_embd.weight, the token embedding, which GEM does not adapt yet (apply it with gem merge instead)"),
                 e.getMessage());
-        var wrongBase = ModelOptions.defaults().withThreads(1).withAdapter(new AdapterFile("d", adapter("tiny-llama.lora-a"), 1f));
+        var wrongBase = ModelOptions.defaults().withKvType(DType.F32).withThreads(1).withAdapter(new AdapterFile("d", adapter("tiny-llama.lora-a"), 1f));
         e = org.junit.jupiter.api.Assertions.assertThrows(dev.gem.format.ModelFileException.class,
                 () -> Model.load(ArchitectureFixturesTest.fixture("tiny-llama3.gguf"), wrongBase).close());
         assertTrue(e.getMessage().contains("updates output.weight, which this model does not multiply by"), e.getMessage());

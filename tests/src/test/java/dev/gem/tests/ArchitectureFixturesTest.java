@@ -3,6 +3,7 @@ package dev.gem.tests;
 import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
 import dev.gem.engine.Session;
+import dev.gem.tensor.DType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -54,7 +55,7 @@ class ArchitectureFixturesTest {
         float[][] expected = logitRows(fixture(name + ".logits.txt"));
         assertEquals(TOKENS.length, expected.length);
         for (int batch : new int[]{TOKENS.length, 1}) {
-            try (Model m = Model.load(fixture(name + ".gguf"), ModelOptions.defaults().withThreads(2).withBatchSize(batch));
+            try (Model m = Model.load(fixture(name + ".gguf"), ModelOptions.defaults().withKvType(DType.F32).withThreads(2).withBatchSize(batch));
                  Session s = m.newSession()) {
                 double worst = 0;
                 int worstPos = -1, worstTok = -1;
@@ -80,7 +81,7 @@ class ArchitectureFixturesTest {
     @org.junit.jupiter.api.Test
     void bertEmbeddingMatchesLlamaCpp() throws IOException {
         float[] expected = TestData.floats(fixture("tiny-bert.embedding.txt"));
-        try (Model m = Model.load(fixture("tiny-bert.gguf"), ModelOptions.defaults().withThreads(2))) {
+        try (Model m = Model.load(fixture("tiny-bert.gguf"), ModelOptions.defaults().withKvType(DType.F32).withThreads(2))) {
             float[] raw = m.embed("the quick brown fox jumps over the lazy dog", false);
             float[] unit = m.embed("the quick brown fox jumps over the lazy dog", true);
             assertEquals(expected.length, raw.length);

@@ -51,7 +51,7 @@ class HuggingFaceImportTest {
     }
 
     static float[][] logits(Path model, int positions, int context) throws IOException {
-        try (Model m = Model.load(model, ModelOptions.defaults().withThreads(2).withContextSize(context)); Session s = m.newSession()) {
+        try (Model m = Model.load(model, ModelOptions.defaults().withKvType(DType.F32).withThreads(2).withContextSize(context)); Session s = m.newSession()) {
             float[][] rows = new float[positions][];
             for (int i = 0; i < positions; i++) rows[i] = s.feed(new int[]{TOKENS[i % TOKENS.length]}).clone();
             return rows;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
 import dev.gem.engine.quantize.Perplexity;
+import dev.gem.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,7 +50,7 @@ class PerplexityTest {
     void matchesLlamaPerplexity(int ctx) throws IOException {
         JsonNode want = expected(ctx);
         String text = Files.readString(fixture("story.txt"));
-        try (Model m = Model.load(TestData.model("stories260K.gguf"), ModelOptions.defaults().withThreads(2).withContextSize(ctx))) {
+        try (Model m = Model.load(TestData.model("stories260K.gguf"), ModelOptions.defaults().withKvType(DType.F32).withThreads(2).withContextSize(ctx))) {
             int[] tokens = Perplexity.tokenize(m, text);
             assertEquals(want.get("tokens").size(), tokens.length, "token count");
             for (int i = 0; i < tokens.length; i++) assertEquals(want.get("tokens").get(i).asInt(), tokens[i], "token " + i);
@@ -72,7 +73,7 @@ class PerplexityTest {
     void commandPrintsRunningValuesAndFinalEstimate() throws IOException {
         JsonNode want = expected(128);
         String model = TestData.model("stories260K.gguf").toString(), text = fixture("story.txt").toString();
-        CliTest.Run r = CliTest.run("perplexity", "-m", model, "-f", text, "-c", "128", "-t", "2");
+        CliTest.Run r = CliTest.run("perplexity", "-m", model, "-f", text, "-c", "128", "-t", "2", "--kv-type", "f32");
         assertEquals(0, r.code(), r.err());
         Matcher chunk = Pattern.compile("\\[(\\d+)](\\d+\\.\\d{4}),").matcher(r.out());
         int n = 0;
@@ -86,7 +87,7 @@ class PerplexityTest {
         assertEquals(want.get("ppl").asDouble(), Double.parseDouble(fin.group(1)), 6e-5);
         assertEquals(want.get("error").asDouble(), Double.parseDouble(fin.group(2)), 6e-6);
 
-        CliTest.Run small = CliTest.run("perplexity", "-m", model, "-f", text, "-c", "128", "-b", "16", "-t", "2");
+        CliTest.Run small = CliTest.run("perplexity", "-m", model, "-f", text, "-c", "128", "-b", "16", "-t", "2", "--kv-type", "f32");
         assertEquals(r.out(), small.out(), "batches of 16 give the same numbers as batches of 64");
     }
 

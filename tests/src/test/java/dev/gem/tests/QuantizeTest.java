@@ -112,7 +112,7 @@ class QuantizeTest {
     }
 
     static float[][] logProbs(Path model, int[] tokens) throws IOException {
-        try (dev.gem.engine.Model m = dev.gem.engine.Model.load(model, ModelOptions.defaults().withThreads(2)); var s = m.newSession()) {
+        try (dev.gem.engine.Model m = dev.gem.engine.Model.load(model, ModelOptions.defaults().withKvType(DType.F32).withThreads(2)); var s = m.newSession()) {
             float[][] rows = new float[tokens.length][];
             for (int i = 0; i < tokens.length; i++) {
                 float[] l = s.feed(new int[]{tokens[i]});
@@ -185,7 +185,7 @@ class QuantizeTest {
     @Test
     void sensitivityMeasuresKlAndRespectsTheBudget() throws IOException {
         try (ModelFile f = ModelFiles.open(STORIES)) {
-            ModelOptions opts = ModelOptions.defaults().withThreads(2).withContextSize(64);
+            ModelOptions opts = ModelOptions.defaults().withKvType(DType.F32).withThreads(2).withContextSize(64);
             int[] tokens = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 397, 396, 322};
             List<SensitivityProbe.Group> groups = SensitivityProbe.groups(GgufExport.tensorsOf(f), false);
             assertEquals(12, groups.size(), "5 layers x (attn, ffn) + token_embd + output");

@@ -4,6 +4,7 @@ import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
 import dev.gem.engine.Session;
 import dev.gem.router.ScarSettings;
+import dev.gem.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,7 +29,7 @@ class ScarModelTest {
     @ValueSource(strings = {"tiny-llama-moe", "tiny-qwen2moe", "tiny-qwen3moe", "tiny-olmoe"})
     void fixedKReproducesStandardTopK(String name) throws IOException {
         float[][] ref = ArchitectureFixturesTest.logitRows(ArchitectureFixturesTest.fixture(name + ".logits.txt"));
-        try (Model m = Model.load(ArchitectureFixturesTest.fixture(name + ".gguf"), ModelOptions.defaults().withThreads(2))) {
+        try (Model m = Model.load(ArchitectureFixturesTest.fixture(name + ".gguf"), ModelOptions.defaults().withKvType(DType.F32).withThreads(2))) {
             int k = m.config().expertsUsed();
             float[][] standard = run(m, null), scar = run(m, ScarSettings.fixed(k));
             for (int p = 0; p < standard.length; p++) {
@@ -40,7 +41,7 @@ class ScarModelTest {
 
     @Test
     void lowerTauMeansFewerExpertsAndDifferentLogits() throws IOException {
-        try (Model m = Model.load(ArchitectureFixturesTest.fixture("tiny-qwen3moe.gguf"), ModelOptions.defaults().withThreads(1));
+        try (Model m = Model.load(ArchitectureFixturesTest.fixture("tiny-qwen3moe.gguf"), ModelOptions.defaults().withKvType(DType.F32).withThreads(1));
              Session s = m.newSession()) {
             int experts = m.config().experts();
             double previous = Double.MAX_VALUE;
@@ -61,7 +62,7 @@ class ScarModelTest {
 
     @Test
     void scarIsRejectedForDenseModels() throws IOException {
-        try (Model m = Model.load(ArchitectureFixturesTest.fixture("tiny-llama.gguf")); Session s = m.newSession()) {
+        try (Model m = Model.load(ArchitectureFixturesTest.fixture("tiny-llama.gguf"), ModelOptions.defaults().withKvType(DType.F32)); Session s = m.newSession()) {
             assertThrows(UnsupportedOperationException.class, () -> s.setScar(ScarSettings.fixed(1)));
             s.setScar(null);
         }

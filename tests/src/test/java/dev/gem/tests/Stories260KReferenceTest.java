@@ -6,6 +6,7 @@ import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
 import dev.gem.engine.Session;
 import dev.gem.engine.sample.SamplerSettings;
+import dev.gem.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,7 +26,7 @@ class Stories260KReferenceTest {
     private static final GenerateOptions GREEDY = new GenerateOptions(100, SamplerSettings.greedy(), true, true, null);
 
     static Model open(String file, int threads, int batch) throws IOException {
-        return Model.load(TestData.model(file), ModelOptions.defaults().withThreads(threads).withBatchSize(batch));
+        return Model.load(TestData.model(file), ModelOptions.defaults().withKvType(DType.F32).withThreads(threads).withBatchSize(batch));
     }
 
     static void assertLogitsClose(float[] expected, float[] actual, double tol, String what) {
@@ -106,7 +107,7 @@ class Stories260KReferenceTest {
     @Test
     void embeddedDemoModelMatchesFile() throws IOException {
         int[] expectedIds = TestData.ids(TestData.expected("stories260K.greedy-from-bos.ids.txt"));
-        try (Model m = Model.loadDemo(ModelOptions.defaults()); Session s = m.newSession()) {
+        try (Model m = Model.loadDemo(ModelOptions.defaults().withKvType(DType.F32)); Session s = m.newSession()) {
             GenerationResult r = s.generate(new int[]{1}, GREEDY.withMaxTokens(40).withStopAtEog(false), null);
             assertArrayEquals(java.util.Arrays.copyOf(expectedIds, 40), r.tokens());
         }

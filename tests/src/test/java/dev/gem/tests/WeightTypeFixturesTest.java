@@ -4,6 +4,7 @@ import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
 import dev.gem.engine.Session;
 import dev.gem.kernels.GgmlCompatibleKernels;
+import dev.gem.tensor.DType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -52,7 +53,7 @@ class WeightTypeFixturesTest {
     @CsvSource({"f16, 2e-3", "bf16, 1e-4", "q8_0, 1e-4", "q4_0, 1e-4", "q4_1, 1e-4", "q5_0, 1e-4", "q5_1, 1e-4",
             "q2_k, 1e-4", "q3_k, 1e-4", "q4_k, 1e-4", "q5_k, 1e-4", "q6_k, 1e-4", "iq4_nl, 1e-4", "iq4_xs, 1e-4", "mxfp4, 1e-4"})
     void ggmlCompatibleNumericsMatchLlamaCpp(String type, double tol) throws IOException {
-        double[] r = compare(type, ModelOptions.defaults().withThreads(2).withKernels(new GgmlCompatibleKernels()));
+        double[] r = compare(type, ModelOptions.defaults().withKvType(DType.F32).withThreads(2).withKernels(new GgmlCompatibleKernels()));
         assertTrue(r[0] <= tol, type + ": logits differ from llama.cpp by " + r[0] + " (tolerance " + tol + ")");
     }
 
@@ -60,7 +61,7 @@ class WeightTypeFixturesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs", "mxfp4"})
     void defaultKernelsAgreeWithinActivationRounding(String type) throws IOException {
-        double[] r = compare(type, ModelOptions.defaults().withThreads(2));
+        double[] r = compare(type, ModelOptions.defaults().withKvType(DType.F32).withThreads(2));
         assertTrue(r[0] <= 0.15, type + ": logits differ from llama.cpp by " + r[0]);
         assertTrue(r[1] >= 8, type + ": most likely token agrees at only " + (int) r[1] + " of 10 positions");
     }

@@ -52,6 +52,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16", description = "KV cache storage: f16 or f32 (default: ${DEFAULT-VALUE})")
+    String kvType;
+
+    @Option(names = "--no-repack", description = "read every weight from the mapped file (zero-copy)")
+    boolean noRepack;
+
     @Option(names = "--json", description = "one JSON object per line per test instead of a table")
     boolean json;
 
@@ -66,7 +72,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (reps < 1) throw new IllegalArgumentException("-r must be at least 1");
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         ModelOptions opts = ModelOptions.defaults().withThreads(t).withBatchSize(Math.max(1, Math.min(batch, Math.max(nPrompt, 1))))
-                .withContextSize(Math.max(nPrompt, nGen) + 1);
+                .withContextSize(Math.max(nPrompt, nGen) + 1).withKvType(ModelArgs.kvType(kvType)).withRepack(!noRepack);
         PrintWriter out = spec.commandLine().getOut();
         try (Model m = Model.load(model, opts)) {
             ModelConfig c = m.config();

@@ -25,9 +25,26 @@ public final class ModelArgs {
             description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "KV cache storage: f16 (half the memory, as llama.cpp) or f32 (default: ${DEFAULT-VALUE})")
+    String kvType;
+
+    @Option(names = "--no-repack", description = "read every weight from the mapped file (less memory; Q4_0/Q8_0 run slower)")
+    boolean noRepack;
+
     ModelOptions options() {
-        ModelOptions o = ModelOptions.defaults().withContextSize(contextSize).withBatchSize(batchSize);
+        ModelOptions o = ModelOptions.defaults().withContextSize(contextSize).withBatchSize(batchSize)
+                .withKvType(kvType(kvType)).withRepack(!noRepack);
         return threads == null ? o : o.withThreads(threads);
+    }
+
+    /** The DType of a --kv-type value. */
+    static dev.gem.tensor.DType kvType(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "f16" -> dev.gem.tensor.DType.F16;
+            case "f32" -> dev.gem.tensor.DType.F32;
+            default -> throw new IllegalArgumentException("--kv-type must be f16 or f32, not '" + name + "'");
+        };
     }
 
     Model open() throws IOException {

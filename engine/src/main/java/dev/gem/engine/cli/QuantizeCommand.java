@@ -185,8 +185,9 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
     }
 
+    /** Evaluation and calibration runs keep an F32 KV cache: they measure the weights' rounding, nothing else's. */
     private ModelOptions options(int context) {
-        ModelOptions o = ModelOptions.defaults().withContextSize(context);
+        ModelOptions o = ModelOptions.defaults().withContextSize(context).withKvType(DType.F32);
         return threads == null ? o : o.withThreads(threads);
     }
 
