@@ -59,8 +59,8 @@ public final class Domains implements AutoCloseable {
         List<ModelFile> opened = new ArrayList<>();
         try {
             for (AdapterFile a : attached) {
-                if (!GemSpec.DOMAIN_NAME.matcher(a.domain()).matches() || a.domain().equals("auto") || a.domain().equals("none"))
-                    throw new IllegalArgumentException("adapter domain name '" + a.domain() + "' should be 1-40 letters, digits, '_', '-' or '.', and not 'auto' or 'none'");
+                if (!GemSpec.isDomainName(a.domain()))
+                    throw new IllegalArgumentException("adapter domain name '" + a.domain() + "' should be " + GemSpec.DOMAIN_NAME_RULE);
                 ModelFile f = GgufFile.open(a.path());
                 opened.add(f);
                 LoraAdapter adapter = LoraAdapter.read(f, arch, a.scale());

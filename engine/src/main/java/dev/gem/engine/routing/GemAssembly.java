@@ -102,8 +102,7 @@ public final class GemAssembly {
     }
 
     private static void checkName(String n) {
-        if (!GemSpec.DOMAIN_NAME.matcher(n).matches() || n.equals("auto") || n.equals("none"))
-            throw new IllegalArgumentException("domain name '" + n + "' should be 1-40 letters, digits, '_', '-' or '.', and not 'auto' or 'none'");
+        if (!GemSpec.isDomainName(n)) throw new IllegalArgumentException("domain name '" + n + "' should be " + GemSpec.DOMAIN_NAME_RULE);
     }
 
     /** The assembled model as a file view (metadata and tensors; tensor data still lives in the sources). */

@@ -24,8 +24,14 @@ import java.util.regex.Pattern;
  * a key this version does not know is ignored and reported in {@link #warnings()}. A plain GGUF reads as empty.
  */
 public final class GemSpec {
+    private static final Pattern DOMAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
+    /** What a domain name may be, for messages. */
+    public static final String DOMAIN_NAME_RULE = "1-40 letters, digits, '_', '-' or '.', and not 'auto' or 'none'";
+
     /** Domain names: letters, digits, '_', '-' and '.'; "auto" and "none" are selections, not names. */
-    public static final Pattern DOMAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
+    public static boolean isDomainName(String n) {
+        return DOMAIN_NAME.matcher(n).matches() && !n.equals("auto") && !n.equals("none");
+    }
 
     private final int version;
     private final List<String> domains;
@@ -143,8 +149,7 @@ public final class GemSpec {
             if (names.length == 0) throw bad(GemKeys.DOMAIN_NAMES, "is empty; a GEM file without domains leaves the key out");
             Set<String> seen = new HashSet<>();
             for (String n : names) {
-                if (!DOMAIN_NAME.matcher(n).matches() || n.equals("auto") || n.equals("none"))
-                    throw bad(GemKeys.DOMAIN_NAMES, "has the domain name '" + n + "'; names are 1-40 letters, digits, '_', '-' or '.', and not 'auto' or 'none'");
+                if (!isDomainName(n)) throw bad(GemKeys.DOMAIN_NAMES, "has the domain name '" + n + "'; names are " + DOMAIN_NAME_RULE);
                 if (!seen.add(n)) throw bad(GemKeys.DOMAIN_NAMES, "names the domain '" + n + "' twice");
             }
             domains = List.of(names);
