@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -160,18 +161,20 @@ final class Int8Matvec {
     // (measured: the batched kernel ran 10 times slower with helpers for the multiply-add and group end).
 
     /**
-     * Σ of the lanes of acc (stored to buf), pairwise in a fixed order. Vector reductions may add in another order once
-     * C2 compiles them than when interpreted, which would let a token's result depend on which kernel (single or
-     * batched) happened to be compiled first; scalar float additions are the same in every tier.
+     * Shuffles pairing lane i with lane i ^ 8, i ^ 4, i ^ 2, i ^ 1 (those below the lane count). Adding a vector to its
+     * swapped self four times leaves the sum of all lanes in every lane, always in the same pairwise order: vector
+     * reductions ({@code reduceLanes}) may add in another order once C2 compiles them than when interpreted, which
+     * would let a token's result depend on which kernel (single or batched) had been compiled when it ran; lane-wise
+     * additions are the same in every tier. Written out in each kernel (see the note above).
      */
-    static float sum(float[] buf) {
-        for (int w = L / 2; w > 0; w /= 2)
-            for (int i = 0; i < w; i++) buf[i] += buf[i + w];
-        return buf[0];
+    private static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
+
+    private static VectorShuffle<Float> swap(int d) {
+        return VectorShuffle.fromOp(F, i -> d < L ? i ^ d : i);
     }
 
     /** Row {@code row} of a repacked Q4_0 matrix dotted with token {@code t} of the prepared activations. */
-    static float dotQ4_0(Int8Matrix w, long row, Input in, int t, float[] buf) {
+    static float dotQ4_0(Int8Matrix w, long row, Input in, int t) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
         short[] xq = in.q;
@@ -179,18 +182,23 @@ final class Int8Matvec {
         float[] d = in.d;
         int xt = t * in.cols, bt = t * in.blocks;
         FloatVector acc = FloatVector.zero(F);
-        for (int g = 0, xb = xt, gb = bt; g < w.groups; g++, off += Q4_GROUP, gb += SL) {
+        // Loops counted in ints, offsets derived from the counters: C2 then hoists the bounds checks out of the loops
+        // and unrolls the inner one (with long induction variables it kept both, with a safepoint poll, per step;
+        // written out fully, the eight steps made C2 spill registers: 35% slower).
+        for (int g = 0; g < w.groups; g++) {
+            long go = off + (long) g * Q4_GROUP;
+            int gb = bt + g * SL;
             ShortVector a0 = ShortVector.zero(S), a1 = a0;
-            long q = off + 2L * SL;
-            for (int v = 0; v < 8; v++, q += 2L * SL, xb += 4 * SL) {
-                ShortVector wv = ShortVector.fromMemorySegment(S, s, q, ORDER);
+            for (int v = 0; v < 8; v++) {
+                int xb = xt + g * 32 * SL + v * 4 * SL;
+                ShortVector wv = ShortVector.fromMemorySegment(S, s, go + 2L * SL + (long) v * 2 * SL, ORDER);
                 ShortVector n0 = wv.and((short) 0xf), n1 = wv.lanewise(VectorOperators.LSHR, 4).and((short) 0xf);
                 ShortVector n2 = wv.lanewise(VectorOperators.LSHR, 8).and((short) 0xf), n3 = wv.lanewise(VectorOperators.LSHR, 12);
                 // at most 16 products of |nibble| <= 15 and |x| <= 127 per lane: exact in 16 bits
                 a0 = a0.add(n0.mul(ShortVector.fromArray(S, xq, xb))).add(n1.mul(ShortVector.fromArray(S, xq, xb + SL)));
                 a1 = a1.add(n2.mul(ShortVector.fromArray(S, xq, xb + 2 * SL))).add(n3.mul(ShortVector.fromArray(S, xq, xb + 3 * SL)));
             }
-            IntVector h = IntVector.fromMemorySegment(I, s, off, ORDER);
+            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
             FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
                     .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
             FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
@@ -204,11 +212,84 @@ final class Int8Matvec {
             acc = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, acc);
             acc = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, acc);
         }
-        acc.intoArray(buf, 0);
-        float total = sum(buf);
+        acc = L > 8 ? acc.add(acc.rearrange(SWAP8)) : acc;
+        acc = L > 4 ? acc.add(acc.rearrange(SWAP4)) : acc;
+        acc = acc.add(acc.rearrange(SWAP2));
+        acc = acc.add(acc.rearrange(SWAP1));
+        float total = acc.lane(0);
         if (w.tailBlocks > 0)
-            total += VectorKernels.dotQ4_0(s, off, in.tail, t * in.tailLength, w.tailBlocks);
+            total += VectorKernels.dotQ4_0(s, off + (long) w.groups * Q4_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
         return total;
+    }
+
+    /**
+     * Rows r0, r1, r2, r3 of a repacked Q4_0 matrix dotted with token t, into out[o + r·stride]: the same operations as
+     * {@link #dotQ4_0} for each row. Decoding streams the weights from memory, and one core overlaps that with
+     * computing far better when it reads several distant places at once (measured: 1.5 times the bandwidth of one
+     * stream at the same arithmetic), so the rows come from four separate parts of the thread's range; they also share
+     * the activation loads.
+     */
+    static void rows4Q4_0(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
+        MemorySegment s = w.data;
+        long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
+        short[] xq = in.q;
+        int[] sum8 = in.sum8;
+        float[] d = in.d;
+        int xt = t * in.cols, bt = t * in.blocks;
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+        for (int g = 0; g < w.groups; g++) {
+            long go = (long) g * Q4_GROUP;
+            int gb = bt + g * SL;
+            ShortVector a0 = ShortVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            for (int v = 0; v < 8; v++) {
+                int xb = xt + g * 32 * SL + v * 4 * SL;
+                long q = go + 2L * SL + (long) v * 2 * SL;
+                ShortVector x0 = ShortVector.fromArray(S, xq, xb), x1 = ShortVector.fromArray(S, xq, xb + SL);
+                ShortVector x2 = ShortVector.fromArray(S, xq, xb + 2 * SL), x3 = ShortVector.fromArray(S, xq, xb + 3 * SL);
+                for (int i = 0; i < 4; i++) {
+                    ShortVector wv = ShortVector.fromMemorySegment(S, s, (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + q, ORDER);
+                    ShortVector n0 = wv.and((short) 0xf), n1 = wv.lanewise(VectorOperators.LSHR, 4).and((short) 0xf);
+                    ShortVector n2 = wv.lanewise(VectorOperators.LSHR, 8).and((short) 0xf), n3 = wv.lanewise(VectorOperators.LSHR, 12);
+                    ShortVector a = i == 0 ? a0 : i == 1 ? a1 : i == 2 ? a2 : a3, b = i == 0 ? b0 : i == 1 ? b1 : i == 2 ? b2 : b3;
+                    a = a.add(n0.mul(x0)).add(n1.mul(x1));
+                    b = b.add(n2.mul(x2)).add(n3.mul(x3));
+                    if (i == 0) { a0 = a; b0 = b; } else if (i == 1) { a1 = a; b1 = b; } else if (i == 2) { a2 = a; b2 = b; } else { a3 = a; b3 = b; }
+                }
+            }
+            for (int i = 0; i < 4; i++) {
+                IntVector h = IntVector.fromMemorySegment(I, s, (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go, ORDER);
+                FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                ShortVector sa = i == 0 ? a0 : i == 1 ? a1 : i == 2 ? a2 : a3, sb = i == 0 ? b0 : i == 1 ? b1 : i == 2 ? b2 : b3;
+                IntVector i0 = sa.reinterpretAsInts(), i1 = sb.reinterpretAsInts();
+                IntVector even = i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                        .sub(IntVector.fromArray(I, sum8, gb));
+                IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16))
+                        .sub(IntVector.fromArray(I, sum8, gb + L));
+                FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+                c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
+                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, c);
+                if (i == 0) c0 = c;
+                else if (i == 1) c1 = c;
+                else if (i == 2) c2 = c;
+                else c3 = c;
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+            c = L > 8 ? c.add(c.rearrange(SWAP8)) : c;
+            c = L > 4 ? c.add(c.rearrange(SWAP4)) : c;
+            c = c.add(c.rearrange(SWAP2));
+            c = c.add(c.rearrange(SWAP1));
+            float total = c.lane(0);
+            int r = i == 0 ? r0 : i == 1 ? r1 : i == 2 ? r2 : r3;
+            if (w.tailBlocks > 0)
+                total += VectorKernels.dotQ4_0(s, r * w.rowBytes + (long) w.groups * Q4_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
+            out[o + r * stride] = total;
+        }
     }
 
     /**
@@ -216,7 +297,7 @@ final class Int8Matvec {
      * is unpacked once for four tokens. Per token, exactly the operations of {@link #dotQ4_0} in the same order, so a
      * token's result does not depend on the batch it came in.
      */
-    static void dot4Q4_0(Int8Matrix w, long row, Input in, int t, float[] out, int o, int stride, float[] buf) {
+    static void dot4Q4_0(Int8Matrix w, long row, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
         short[] xq = in.q;
@@ -224,11 +305,13 @@ final class Int8Matvec {
         float[] d = in.d;
         int cols = in.cols, nb = in.blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        for (int g = 0, xb = t * cols, gb = t * nb; g < w.groups; g++, off += Q4_GROUP, gb += SL) {
+        for (int g = 0; g < w.groups; g++) {
+            long go = off + (long) g * Q4_GROUP;
+            int gb = t * nb + g * SL;
             ShortVector a0 = ShortVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            long q = off + 2L * SL;
-            for (int v = 0; v < 8; v++, q += 2L * SL, xb += 4 * SL) {
-                ShortVector wv = ShortVector.fromMemorySegment(S, s, q, ORDER);
+            for (int v = 0; v < 8; v++) {
+                int xb = t * cols + g * 32 * SL + v * 4 * SL;
+                ShortVector wv = ShortVector.fromMemorySegment(S, s, go + 2L * SL + (long) v * 2 * SL, ORDER);
                 ShortVector n0 = wv.and((short) 0xf), n1 = wv.lanewise(VectorOperators.LSHR, 4).and((short) 0xf);
                 ShortVector n2 = wv.lanewise(VectorOperators.LSHR, 8).and((short) 0xf), n3 = wv.lanewise(VectorOperators.LSHR, 12);
                 int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
@@ -241,7 +324,7 @@ final class Int8Matvec {
                 a3 = a3.add(n0.mul(ShortVector.fromArray(S, xq, x3))).add(n1.mul(ShortVector.fromArray(S, xq, x3 + SL)));
                 b3 = b3.add(n2.mul(ShortVector.fromArray(S, xq, x3 + 2 * SL))).add(n3.mul(ShortVector.fromArray(S, xq, x3 + 3 * SL)));
             }
-            IntVector h = IntVector.fromMemorySegment(I, s, off, ORDER);
+            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
             FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
                     .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
             FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
@@ -267,26 +350,33 @@ final class Int8Matvec {
             }
         }
         for (int i = 0; i < 4; i++) {
-            (i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3).intoArray(buf, 0);
-            float total = sum(buf);
+            FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+            c = L > 8 ? c.add(c.rearrange(SWAP8)) : c;
+            c = L > 4 ? c.add(c.rearrange(SWAP4)) : c;
+            c = c.add(c.rearrange(SWAP2));
+            c = c.add(c.rearrange(SWAP1));
+            float total = c.lane(0);
             if (w.tailBlocks > 0)
-                total += VectorKernels.dotQ4_0(s, off, in.tail, (t + i) * in.tailLength, w.tailBlocks);
+                total += VectorKernels.dotQ4_0(s, off + (long) w.groups * Q4_GROUP, in.tail, (t + i) * in.tailLength, w.tailBlocks);
             out[o + i * stride] = total;
         }
     }
 
     /** Row {@code row} of a repacked Q8_0 matrix dotted with token {@code t} of the prepared activations. */
-    static float dotQ8_0(Int8Matrix w, long row, Input in, int t, float[] buf) {
+    static float dotQ8_0(Int8Matrix w, long row, Input in, int t) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
         short[] xq = in.q;
         float[] d = in.d;
         int xt = t * in.cols, bt = t * in.blocks;
         FloatVector acc = FloatVector.zero(F);
-        for (int g = 0, xb = xt, gb = bt; g < w.groups; g++, off += Q8_GROUP, gb += SL) {
+        for (int g = 0; g < w.groups; g++) {
+            long go = off + (long) g * Q8_GROUP;
+            int gb = bt + g * SL;
             IntVector even = IntVector.zero(I), odd = even;
-            long q = off + 2L * SL;
-            for (int j = 0; j < 32; j += 2, q += 2L * SL, xb += 2 * SL) {
+            for (int j = 0; j < 32; j += 2) {
+                int xb = xt + g * 32 * SL + j * SL;
+                long q = go + 2L * SL + (long) j * SL;
                 ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q + SL, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 // two products of |q| <= 128 and |x| <= 127 per lane: exact in 16 bits
@@ -294,7 +384,7 @@ final class Int8Matvec {
                 even = even.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 odd = odd.add(p.lanewise(VectorOperators.ASHR, 16));
             }
-            IntVector h = IntVector.fromMemorySegment(I, s, off, ORDER);
+            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
             FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
                     .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
             FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
@@ -302,25 +392,88 @@ final class Int8Matvec {
             acc = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, acc);
             acc = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, acc);
         }
-        acc.intoArray(buf, 0);
-        float total = sum(buf);
+        acc = L > 8 ? acc.add(acc.rearrange(SWAP8)) : acc;
+        acc = L > 4 ? acc.add(acc.rearrange(SWAP4)) : acc;
+        acc = acc.add(acc.rearrange(SWAP2));
+        acc = acc.add(acc.rearrange(SWAP1));
+        float total = acc.lane(0);
         if (w.tailBlocks > 0)
-            total += VectorKernels.dotQ8_0(s, off, in.tail, t * in.tailLength, w.tailBlocks);
+            total += VectorKernels.dotQ8_0(s, off + (long) w.groups * Q8_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
         return total;
     }
 
+    /** Rows r0 .. r3 of a repacked Q8_0 matrix dotted with token t: {@link #dotQ8_0} for each, as {@link #rows4Q4_0}. */
+    static void rows4Q8_0(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
+        MemorySegment s = w.data;
+        long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
+        short[] xq = in.q;
+        float[] d = in.d;
+        int xt = t * in.cols, bt = t * in.blocks;
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+        for (int g = 0; g < w.groups; g++) {
+            long go = (long) g * Q8_GROUP;
+            int gb = bt + g * SL;
+            IntVector e0 = IntVector.zero(I), d0 = e0, e1 = e0, d1 = e0, e2 = e0, d2 = e0, e3 = e0, d3 = e0;
+            for (int j = 0; j < 32; j += 2) {
+                int xb = xt + g * 32 * SL + j * SL;
+                long q = go + 2L * SL + (long) j * SL;
+                ShortVector x0 = ShortVector.fromArray(S, xq, xb), x1 = ShortVector.fromArray(S, xq, xb + SL);
+                for (int i = 0; i < 4; i++) {
+                    long at = (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + q;
+                    ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BH, s, at, ORDER).convertShape(VectorOperators.B2S, S, 0);
+                    ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BH, s, at + SL, ORDER).convertShape(VectorOperators.B2S, S, 0);
+                    IntVector p = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts();
+                    IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
+                    even = even.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    odd = odd.add(p.lanewise(VectorOperators.ASHR, 16));
+                    if (i == 0) { e0 = even; d0 = odd; } else if (i == 1) { e1 = even; d1 = odd; } else if (i == 2) { e2 = even; d2 = odd; } else { e3 = even; d3 = odd; }
+                }
+            }
+            for (int i = 0; i < 4; i++) {
+                IntVector h = IntVector.fromMemorySegment(I, s, (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go, ORDER);
+                FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
+                FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+                c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
+                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, c);
+                if (i == 0) c0 = c;
+                else if (i == 1) c1 = c;
+                else if (i == 2) c2 = c;
+                else c3 = c;
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+            c = L > 8 ? c.add(c.rearrange(SWAP8)) : c;
+            c = L > 4 ? c.add(c.rearrange(SWAP4)) : c;
+            c = c.add(c.rearrange(SWAP2));
+            c = c.add(c.rearrange(SWAP1));
+            float total = c.lane(0);
+            int r = i == 0 ? r0 : i == 1 ? r1 : i == 2 ? r2 : r3;
+            if (w.tailBlocks > 0)
+                total += VectorKernels.dotQ8_0(s, r * w.rowBytes + (long) w.groups * Q8_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
+            out[o + r * stride] = total;
+        }
+    }
+
     /** Row {@code row} of a repacked Q8_0 matrix dotted with tokens t .. t+3; per token, the operations of {@link #dotQ8_0}. */
-    static void dot4Q8_0(Int8Matrix w, long row, Input in, int t, float[] out, int o, int stride, float[] buf) {
+    static void dot4Q8_0(Int8Matrix w, long row, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
         short[] xq = in.q;
         float[] d = in.d;
         int cols = in.cols, nb = in.blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        for (int g = 0, xb = t * cols, gb = t * nb; g < w.groups; g++, off += Q8_GROUP, gb += SL) {
+        for (int g = 0; g < w.groups; g++) {
+            long go = off + (long) g * Q8_GROUP;
+            int gb = t * nb + g * SL;
             IntVector e0 = IntVector.zero(I), o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0;
-            long q = off + 2L * SL;
-            for (int j = 0; j < 32; j += 2, q += 2L * SL, xb += 2 * SL) {
+            for (int j = 0; j < 32; j += 2) {
+                int xb = t * cols + g * 32 * SL + j * SL;
+                long q = go + 2L * SL + (long) j * SL;
                 ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q + SL, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
@@ -337,7 +490,7 @@ final class Int8Matvec {
                 e3 = e3.add(p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 o3 = o3.add(p3.lanewise(VectorOperators.ASHR, 16));
             }
-            IntVector h = IntVector.fromMemorySegment(I, s, off, ORDER);
+            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
             FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
                     .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
             FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
@@ -355,10 +508,14 @@ final class Int8Matvec {
             }
         }
         for (int i = 0; i < 4; i++) {
-            (i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3).intoArray(buf, 0);
-            float total = sum(buf);
+            FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+            c = L > 8 ? c.add(c.rearrange(SWAP8)) : c;
+            c = L > 4 ? c.add(c.rearrange(SWAP4)) : c;
+            c = c.add(c.rearrange(SWAP2));
+            c = c.add(c.rearrange(SWAP1));
+            float total = c.lane(0);
             if (w.tailBlocks > 0)
-                total += VectorKernels.dotQ8_0(s, off, in.tail, (t + i) * in.tailLength, w.tailBlocks);
+                total += VectorKernels.dotQ8_0(s, off + (long) w.groups * Q8_GROUP, in.tail, (t + i) * in.tailLength, w.tailBlocks);
             out[o + i * stride] = total;
         }
     }
@@ -370,18 +527,35 @@ final class Int8Matvec {
     static void rows(Int8Matrix w, Input in, int r0, int r1, float[] out, int outOff, int stride) {
         boolean q4 = w.type == DType.Q4_0;
         int n = in.tokens;
-        float[] buf = new float[L];
         for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
             int re = Math.min(r1, rb + ROW_BLOCK);
             int t = 0;
             for (; t + 4 <= n; t += 4)
                 for (int r = rb; r < re; r++) {
-                    if (q4) dot4Q4_0(w, r, in, t, out, outOff + t * stride + r, stride, buf);
-                    else dot4Q8_0(w, r, in, t, out, outOff + t * stride + r, stride, buf);
+                    if (q4) dot4Q4_0(w, r, in, t, out, outOff + t * stride + r, stride);
+                    else dot4Q8_0(w, r, in, t, out, outOff + t * stride + r, stride);
                 }
             for (; t < n; t++)
                 for (int r = rb; r < re; r++)
-                    out[outOff + t * stride + r] = q4 ? dotQ4_0(w, r, in, t, buf) : dotQ8_0(w, r, in, t, buf);
+                    out[outOff + t * stride + r] = q4 ? dotQ4_0(w, r, in, t) : dotQ8_0(w, r, in, t);
+        }
+    }
+
+    /** matvec's rows [r0, r1): in fours, from four quarters of the range (see {@link #rows4Q4_0}). */
+    static void matvecRows(Int8Matrix w, Input in, int r0, int r1, float[] out, int outOff) {
+        int quarter = (r1 - r0) / 4;
+        if (w.type == DType.Q4_0) {
+            for (int i = 0; i < quarter; i++) {
+                int r = r0 + i;
+                rows4Q4_0(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
+            }
+            for (int r = r0 + 4 * quarter; r < r1; r++) out[outOff + r] = dotQ4_0(w, r, in, 0);
+        } else {
+            for (int i = 0; i < quarter; i++) {
+                int r = r0 + i;
+                rows4Q8_0(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
+            }
+            for (int r = r0 + 4 * quarter; r < r1; r++) out[outOff + r] = dotQ8_0(w, r, in, 0);
         }
     }
 

@@ -195,7 +195,7 @@ public final class VectorKernels extends Kernels {
         }
         Int8Matvec.Input in = INPUT.get();
         in.prepare(pool, m.type, x, xOff, m.cols, 1);
-        pool.forRange(m.rows, m.cols, (start, end) -> Int8Matvec.rows(m, in, start, end, out, outOff, 0));
+        pool.forRange(m.rows, m.cols, (start, end) -> Int8Matvec.matvecRows(m, in, start, end, out, outOff));
     }
 
     /**
