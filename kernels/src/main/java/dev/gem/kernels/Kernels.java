@@ -132,6 +132,21 @@ public abstract class Kernels {
         for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src[off + i]);
     }
 
+    /**
+     * The sum of the 64-bit little-endian words of {@code s} in [from, to) (both multiples of 256), read with the
+     * widest loads this backend has: the memory-bandwidth probe the benchmarks set matrix products against.
+     */
+    public long streamSum(java.lang.foreign.MemorySegment s, long from, long to) {
+        long a = 0, b = 0, c = 0, d = 0;
+        for (long o = from; o < to; o += 32) {
+            a += s.get(dev.gem.tensor.LE.LONG, o);
+            b += s.get(dev.gem.tensor.LE.LONG, o + 8);
+            c += s.get(dev.gem.tensor.LE.LONG, o + 16);
+            d += s.get(dev.gem.tensor.LE.LONG, o + 24);
+        }
+        return a + b + c + d;
+    }
+
     /** LayerNorm: out = (x - mean) / sqrt(var + eps) * w + b (w, b may be null). out may alias x. */
     public void layernorm(float[] out, int outOff, float[] x, int xOff, float[] w, float[] b, int n, float eps) {
         double sum = 0;

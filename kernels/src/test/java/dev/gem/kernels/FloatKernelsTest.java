@@ -218,4 +218,20 @@ class FloatKernelsTest {
             assertEquals(exact, out[2 + i], 1e-4 * Math.max(1, abs), k.name() + " element " + i);
         }
     }
+
+    /** The bandwidth probe's sum reads every 64-bit word of the range, at any 256-byte-aligned start and end. */
+    @Test
+    void streamSumAddsEveryWordOfTheRange() {
+        Kernels k = kernels();
+        Random r = new Random(4);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment s = arena.allocate(64 * 1024, 64);
+            for (long o = 0; o < s.byteSize(); o += 8) s.set(dev.gem.tensor.LE.LONG, o, r.nextLong());
+            for (long[] range : new long[][] {{0, 64 * 1024}, {256, 512}, {768, 40960}, {1024, 1024}}) {
+                long want = 0;
+                for (long o = range[0]; o < range[1]; o += 8) want += s.get(dev.gem.tensor.LE.LONG, o);
+                assertEquals(want, k.streamSum(s, range[0], range[1]), k.name() + " " + range[0] + ".." + range[1]);
+            }
+        }
+    }
 }
