@@ -190,7 +190,7 @@ public final class VectorKernels extends Kernels {
     public void matvec(dev.gem.kernels.ThreadPool pool, Tensor w, float[] x, int xOff, float[] out, int outOff) {
         Int8Matrix m = REPACKED.get(w);
         if (m == null) {
-            super.matvec(pool, w, x, xOff, out, outOff);
+            pool.forRange(w.rows(), w.cols(), (start, end) -> FloatMatvec.matvec(this, w, x, xOff, start, end, out, outOff));
             return;
         }
         Int8Matvec.Input in = INPUT.get();
@@ -199,14 +199,14 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * Repacked Q4_0 and Q8_0 matrices run the integer kernels four tokens at a time (the same operations per token as
-     * {@link #matvec}, so a token's result does not depend on its batch); other types use the base class's row loop.
+     * Repacked Q4_0 and Q8_0 matrices run the integer kernels four tokens at a time, other matrices {@link FloatMatvec}:
+     * either way the same operations per token as {@link #matvec}, so a token's result does not depend on its batch.
      */
     @Override
     public void matmul(dev.gem.kernels.ThreadPool pool, Tensor w, float[] x, int n, float[] out) {
         Int8Matrix m = REPACKED.get(w);
         if (m == null) {
-            super.matmul(pool, w, x, n, out);
+            pool.forRange(w.rows(), (long) w.cols() * n, (start, end) -> FloatMatvec.matmul(this, w, x, n, start, end, out));
             return;
         }
         Int8Matvec.Input in = INPUT.get();
