@@ -293,19 +293,20 @@ final class Int8Matvec {
     }
 
     /**
-     * Row {@code row} of a repacked Q4_0 matrix dotted with tokens t .. t+3, into out[o + i·stride]: each weight vector
-     * is unpacked once for four tokens. Per token, exactly the operations of {@link #dotQ4_0} in the same order, so a
-     * token's result does not depend on the batch it came in.
+     * Groups [g0, g1) of row {@code row} of a repacked Q4_0 matrix dotted with tokens t .. t+3, their accumulators
+     * carried in acc[ao + i·L ..]: each weight vector is unpacked once for four tokens. Per token, exactly the
+     * operations of {@link #dotQ4_0} in the same order, so a token's result does not depend on the batch it came in.
      */
-    static void dot4Q4_0(Int8Matrix w, long row, Input in, int t, float[] out, int o, int stride) {
+    static void dot4Q4_0(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
         short[] xq = in.q;
         int[] sum8 = in.sum8;
         float[] d = in.d;
         int cols = in.cols, nb = in.blocks;
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        for (int g = 0; g < w.groups; g++) {
+        FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + L);
+        FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
+        for (int g = g0; g < g1; g++) {
             long go = off + (long) g * Q4_GROUP;
             int gb = t * nb + g * SL;
             ShortVector a0 = ShortVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
@@ -349,17 +350,10 @@ final class Int8Matvec {
                 else c3 = c;
             }
         }
-        for (int i = 0; i < 4; i++) {
-            FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-            c = L > 8 ? c.add(c.rearrange(SWAP8)) : c;
-            c = L > 4 ? c.add(c.rearrange(SWAP4)) : c;
-            c = c.add(c.rearrange(SWAP2));
-            c = c.add(c.rearrange(SWAP1));
-            float total = c.lane(0);
-            if (w.tailBlocks > 0)
-                total += VectorKernels.dotQ4_0(s, off + (long) w.groups * Q4_GROUP, in.tail, (t + i) * in.tailLength, w.tailBlocks);
-            out[o + i * stride] = total;
-        }
+        c0.intoArray(acc, ao);
+        c1.intoArray(acc, ao + L);
+        c2.intoArray(acc, ao + 2 * L);
+        c3.intoArray(acc, ao + 3 * L);
     }
 
     /** Row {@code row} of a repacked Q8_0 matrix dotted with token {@code t} of the prepared activations. */
@@ -459,15 +453,16 @@ final class Int8Matvec {
         }
     }
 
-    /** Row {@code row} of a repacked Q8_0 matrix dotted with tokens t .. t+3; per token, the operations of {@link #dotQ8_0}. */
-    static void dot4Q8_0(Int8Matrix w, long row, Input in, int t, float[] out, int o, int stride) {
+    /** Groups [g0, g1) of row {@code row} of a repacked Q8_0 matrix with tokens t .. t+3, as {@link #dot4Q4_0}. */
+    static void dot4Q8_0(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
         short[] xq = in.q;
         float[] d = in.d;
         int cols = in.cols, nb = in.blocks;
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        for (int g = 0; g < w.groups; g++) {
+        FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + L);
+        FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
+        for (int g = g0; g < g1; g++) {
             long go = off + (long) g * Q8_GROUP;
             int gb = t * nb + g * SL;
             IntVector e0 = IntVector.zero(I), o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0;
@@ -507,34 +502,62 @@ final class Int8Matvec {
                 else c3 = c;
             }
         }
+        c0.intoArray(acc, ao);
+        c1.intoArray(acc, ao + L);
+        c2.intoArray(acc, ao + 2 * L);
+        c3.intoArray(acc, ao + 3 * L);
+    }
+
+    /**
+     * The end of {@link #dot4Q4_0} or {@link #dot4Q8_0} for row r and tokens t .. t+3: each token's accumulator (acc[ao +
+     * i·L ..]) summed over its lanes as {@link #dotQ4_0} does, plus the blocks outside the groups, into out[o + i·stride].
+     */
+    private static void finish4(Int8Matrix w, long r, Input in, int t, float[] acc, int ao, float[] out, int o, int stride) {
+        long tailAt = r * w.rowBytes + (long) w.groups * (w.type == DType.Q4_0 ? Q4_GROUP : Q8_GROUP);
         for (int i = 0; i < 4; i++) {
-            FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+            FloatVector c = FloatVector.fromArray(F, acc, ao + i * L);
             c = L > 8 ? c.add(c.rearrange(SWAP8)) : c;
             c = L > 4 ? c.add(c.rearrange(SWAP4)) : c;
             c = c.add(c.rearrange(SWAP2));
             c = c.add(c.rearrange(SWAP1));
             float total = c.lane(0);
-            if (w.tailBlocks > 0)
-                total += VectorKernels.dotQ8_0(s, off + (long) w.groups * Q8_GROUP, in.tail, (t + i) * in.tailLength, w.tailBlocks);
+            if (w.tailBlocks > 0) {
+                int ta = (t + i) * in.tailLength;
+                total += w.type == DType.Q4_0 ? VectorKernels.dotQ4_0(w.data, tailAt, in.tail, ta, w.tailBlocks)
+                        : VectorKernels.dotQ8_0(w.data, tailAt, in.tail, ta, w.tailBlocks);
+            }
             out[o + i * stride] = total;
         }
     }
 
+    /** Rows per block in {@link #rows}: a block's rows of a chunk stay in L1 across the tiles of tokens. */
+    private static final int ROW_BLOCK = 16;
+    /** Groups per chunk of the k axis in {@link #rows}: four tokens' activations of a chunk take 16 KB, in L1. */
+    private static final int GROUP_CHUNK = Math.max(1, 16384 / (4 * 32 * SL * 2));
+
     /**
-     * out[outOff + t·stride + r] for rows [r0, r1) and all prepared tokens: blocks of rows against tiles of four
-     * tokens, so the activations of a tile (in L1) serve a block of rows and the rows (in L1/L2) serve every tile.
+     * out[outOff + t·stride + r] for rows [r0, r1) and all prepared tokens: blocks of rows against tiles of four tokens,
+     * the k axis in chunks, so a tile's activations for a chunk (in L1) serve a block of rows. The accumulators wait in
+     * memory between chunks: the same operations per token as {@link #dotQ4_0} and {@link #dotQ8_0}.
      */
     static void rows(Int8Matrix w, Input in, int r0, int r1, float[] out, int outOff, int stride) {
         boolean q4 = w.type == DType.Q4_0;
         int n = in.tokens;
+        float[] acc = new float[ROW_BLOCK * 4 * L];
         for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
             int re = Math.min(r1, rb + ROW_BLOCK);
             int t = 0;
-            for (; t + 4 <= n; t += 4)
-                for (int r = rb; r < re; r++) {
-                    if (q4) dot4Q4_0(w, r, in, t, out, outOff + t * stride + r, stride);
-                    else dot4Q8_0(w, r, in, t, out, outOff + t * stride + r, stride);
+            for (; t + 4 <= n; t += 4) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int g0 = 0; g0 < w.groups; g0 += GROUP_CHUNK) {
+                    int g1 = Math.min(w.groups, g0 + GROUP_CHUNK);
+                    for (int r = rb; r < re; r++) {
+                        if (q4) dot4Q4_0(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
+                        else dot4Q8_0(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
+                    }
                 }
+                for (int r = rb; r < re; r++) finish4(w, r, in, t, acc, (r - rb) * 4 * L, out, outOff + t * stride + r, stride);
+            }
             for (; t < n; t++)
                 for (int r = rb; r < re; r++)
                     out[outOff + t * stride + r] = q4 ? dotQ4_0(w, r, in, t) : dotQ8_0(w, r, in, t);
@@ -558,7 +581,4 @@ final class Int8Matvec {
             for (int r = r0 + 4 * quarter; r < r1; r++) out[outOff + r] = dotQ8_0(w, r, in, 0);
         }
     }
-
-    /** Rows per block in {@link #rows}: 16 rows of 2048 Q4_0 weights and a tile of activations fit in L1. */
-    private static final int ROW_BLOCK = 16;
 }
