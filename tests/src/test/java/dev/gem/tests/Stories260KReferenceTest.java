@@ -64,6 +64,21 @@ class Stories260KReferenceTest {
         }
     }
 
+    /**
+     * llama.cpp's own logits for the Q8_0 file (its CPU matmul rounds activations to Q8_0): GEM's ggml-compatible
+     * backend does the same rounding, so it matches them to the tolerance the testdata README states (about 1e-5).
+     */
+    @Test
+    void q8_0MatchesLlamaCppWithGgmlNumerics() throws IOException {
+        int[] prompt = TestData.ids(TestData.expected("llamacpp/stories260K-Q8_0.prompt.ids.txt"));
+        ModelOptions opts = ModelOptions.defaults().withThreads(2).withKernels(new dev.gem.kernels.GgmlCompatibleKernels())
+                .withKvType(dev.gem.tensor.DType.F32);
+        try (Model m = Model.load(TestData.model("stories260K-Q8_0.gguf"), opts); Session s = m.newSession()) {
+            float[] logits = s.feed(prompt).clone();
+            assertLogitsClose(TestData.floats(TestData.expected("llamacpp/stories260K-Q8_0.logits.txt")), logits, 2e-5, "Q8_0 vs llama.cpp");
+        }
+    }
+
     @Test
     void logitsAfterBosMatchReference() throws IOException {
         try (Model m = open("stories260K.gguf", 2, 64); Session s = m.newSession()) {
