@@ -602,17 +602,26 @@ public final class VectorKernels extends Kernels {
     }
 
     private static void rowQ3_K(MemorySegment s, long off, float[] out, int o, int blocks) {
-        // Offsets derived from int counters: with off and o stepped in the loop header, C2's profiled loop predicates
-        // failed on every call from FloatMatvec and the method was recompiled a hundred times (0.2 GB/s).
+        // The twelve scale bytes are copied out first and the sixteen scales computed from the copy: reading them from
+        // the segment in the loop (scaleQ3_K), C2's profiled bounds-check predicate assumed one branch for all sixteen
+        // groups, overshot the last block of a tensor by a byte, and trapped on every call (0.15 GB/s).
+        float[] dl = new float[16];
+        byte[] sc = new byte[12];
         for (int b = 0; b < blocks; b++) {
             long bo = off + 110L * b;
             int ob = o + 256 * b;
             float d = half(s, bo + 108);
+            MemorySegment.copy(s, LE.BYTE, bo + 96, sc, 0, 12);
             for (int g = 0; g < 16; g++) {
-                FloatVector dl = splat(d * scaleQ3_K(s, bo + 96, g));
+                int low = g < 8 ? sc[g] & 0xf : (sc[g - 8] & 0xff) >>> 4;
+                int high = ((sc[8 + g % 4] & 0xff) >>> (2 * (g / 4))) & 3;
+                dl[g] = d * ((low | high << 4) - 32);
+            }
+            for (int g = 0; g < 16; g++) {
+                FloatVector scale = splat(dl[g]);
                 for (int kk = 0; kk < 16; kk += BL) {
                     ByteVector q = quantsQ3_K(s, bo, g, kk);
-                    for (int p = 0; p < PARTS; p++) toFloat(q, p).mul(dl).intoArray(out, ob + 16 * g + kk + p * L);
+                    for (int p = 0; p < PARTS; p++) toFloat(q, p).mul(scale).intoArray(out, ob + 16 * g + kk + p * L);
                 }
             }
         }
