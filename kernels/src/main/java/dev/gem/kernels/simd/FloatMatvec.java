@@ -2,10 +2,13 @@ package dev.gem.kernels.simd;
 
 import dev.gem.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 
 import static dev.gem.kernels.simd.VectorKernels.F;
 import static dev.gem.kernels.simd.VectorKernels.L;
+import static dev.gem.kernels.simd.VectorKernels.SWAP1;
+import static dev.gem.kernels.simd.VectorKernels.SWAP2;
+import static dev.gem.kernels.simd.VectorKernels.SWAP4;
+import static dev.gem.kernels.simd.VectorKernels.SWAP8;
 
 /**
  * Matrix products of every weight type the backend decodes, for matrices not repacked for the integer kernels:
@@ -28,12 +31,6 @@ final class FloatMatvec {
 
     /** Columns decoded at a time: a multiple of every block size (32, 256) and of every lane count. */
     static final int CHUNK = 512;
-
-    private static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
-
-    private static VectorShuffle<Float> swap(int d) {
-        return VectorShuffle.fromOp(F, i -> d < L ? i ^ d : i);
-    }
 
     /** Per-thread buffers: decoded chunks of four rows, and accumulators of a batch's tokens. */
     private static final class Scratch {

@@ -7,7 +7,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -16,6 +15,10 @@ import java.nio.ByteOrder;
 import static dev.gem.kernels.simd.VectorKernels.F;
 import static dev.gem.kernels.simd.VectorKernels.I;
 import static dev.gem.kernels.simd.VectorKernels.L;
+import static dev.gem.kernels.simd.VectorKernels.SWAP1;
+import static dev.gem.kernels.simd.VectorKernels.SWAP2;
+import static dev.gem.kernels.simd.VectorKernels.SWAP4;
+import static dev.gem.kernels.simd.VectorKernels.SWAP8;
 
 /**
  * Matrix-vector products of Q4_0 and Q8_0 weights against activations rounded to 8-bit integers per block of 32 (what
@@ -160,18 +163,7 @@ final class Int8Matvec {
     // it judges cold, and a vector passed to or returned from a call that is not inlined is allocated on the heap
     // (measured: the batched kernel ran 10 times slower with helpers for the multiply-add and group end).
 
-    /**
-     * Shuffles pairing lane i with lane i ^ 8, i ^ 4, i ^ 2, i ^ 1 (those below the lane count). Adding a vector to its
-     * swapped self four times leaves the sum of all lanes in every lane, always in the same pairwise order: vector
-     * reductions ({@code reduceLanes}) may add in another order once C2 compiles them than when interpreted, which
-     * would let a token's result depend on which kernel (single or batched) had been compiled when it ran; lane-wise
-     * additions are the same in every tier. Written out in each kernel (see the note above).
-     */
-    private static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
-
-    private static VectorShuffle<Float> swap(int d) {
-        return VectorShuffle.fromOp(F, i -> d < L ? i ^ d : i);
-    }
+    // Lane sums: SWAP8 .. SWAP1 (VectorKernels) fold an accumulator in a fixed pairwise order, the same in every JIT tier.
 
     /** Row {@code row} of a repacked Q4_0 matrix dotted with token {@code t} of the prepared activations. */
     static float dotQ4_0(Int8Matrix w, long row, Input in, int t) {

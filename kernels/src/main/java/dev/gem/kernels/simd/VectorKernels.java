@@ -45,6 +45,12 @@ import java.nio.ByteOrder;
  * <p>Row decoding ({@link #row}) performs the same float operations as the scalar codecs (a multiply, then an add or
  * subtract; never fused), so it is bit-exact; the dot products sum in a different order and fuse the multiply-adds,
  * so they agree with the reference within float summation error.
+ *
+ * <h2>Matrix products</h2>
+ * {@link #matvec} and {@link #matmul} run {@link Int8Matvec} on Q4_0 and Q8_0 matrices repacked by {@link #prepare}
+ * (activations rounded to 8-bit integers as llama.cpp does) and {@link FloatMatvec} on every other matrix (decoded
+ * rows times float activations). Both compute a token's outputs with the same operations whatever the batch, so
+ * batched prompts and token-by-token decoding agree bit for bit.
  */
 public final class VectorKernels extends Kernels {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -75,6 +81,20 @@ public final class VectorKernels extends Kernels {
     private static final VectorShuffle<Byte> SPREAD = VectorShuffle.fromOp(B, k -> k / 8);
     /** Lane k holds 1 << (k % 8): the bit it tests in its byte of fifth bits. */
     private static final ByteVector LANE_BIT = laneBits();
+
+    /**
+     * Shuffles pairing lane i with lane i ^ 8, i ^ 4, i ^ 2, i ^ 1 (those below the lane count). Adding an accumulator
+     * to its swapped self four times leaves the sum of all lanes in every lane, always in the same pairwise order. The
+     * matrix kernels sum their accumulators this way rather than with {@code reduceLanes}, whose order may differ
+     * between the interpreter and C2: a token's result would then depend on which kernel (single-token or batched)
+     * happened to be compiled when it ran, and batch invariance would hold only eventually. The folds are written out
+     * in each kernel: a vector passed to a method C2 does not inline is allocated.
+     */
+    static final VectorShuffle<Float> SWAP8 = swap(8), SWAP4 = swap(4), SWAP2 = swap(2), SWAP1 = swap(1);
+
+    private static VectorShuffle<Float> swap(int d) {
+        return VectorShuffle.fromOp(F, i -> d < L ? i ^ d : i);
+    }
 
     private static final ScalarKernels REFERENCE = new ScalarKernels();
 
