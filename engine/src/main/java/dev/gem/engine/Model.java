@@ -79,6 +79,9 @@ public final class Model implements AutoCloseable {
         for (Weights.Layer l : weights.layers)
             java.util.Collections.addAll(matrices, l.wq, l.wk, l.wv, l.wqkv, l.wo, l.wGate, l.wUp, l.wDown,
                     l.wGateShared, l.wUpShared, l.wDownShared);
+        for (Weights.Layer l : weights.layers)
+            for (dev.gem.tensor.Tensor[] experts : new dev.gem.tensor.Tensor[][] {l.gateExp, l.upExp, l.downExp})
+                if (experts != null) java.util.Collections.addAll(matrices, experts);
         for (dev.gem.tensor.Tensor t : matrices) if (t != null) kernels.prepare(pool, t);
     }
 

@@ -357,10 +357,10 @@ public final class Transformer {
                 }
             }
             if (rows == 0) continue;
-            matmul(L.gateExps.slice(e), moeIn, rows, moeGate);
-            matmul(L.upExps.slice(e), moeIn, rows, moeUp);
+            matmul(L.gateExp[e], moeIn, rows, moeGate);
+            matmul(L.upExp[e], moeIn, rows, moeUp);
             for (int r = 0; r < rows; r++) activateGated(moeGate, r * ef, moeUp, r * ef, ef);
-            matmul(L.downExps.slice(e), moeGate, rows, moeOut);
+            matmul(L.downExp[e], moeGate, rows, moeOut);
             for (int r = 0; r < rows; r++) {
                 int b = expertRows[r];
                 ExpertChoice ch = choices[b];

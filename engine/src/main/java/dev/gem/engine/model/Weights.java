@@ -39,6 +39,8 @@ public final class Weights {
         public final boolean gateUpFused;
         public final Tensor router;               // [dim, experts] (ffn_gate_inp), or null for dense layers
         public final Tensor gateExps, upExps, downExps;
+        /** Each expert's matrices as tensors of their own, made once so the kernels can keep a repacked copy of each. */
+        public final Tensor[] gateExp, upExp, downExp;
         public final float[] sharedGate;          // [dim] sigmoid gate of the shared expert, or null
         public final Tensor wGateShared, wUpShared, wDownShared;
         public final float[] ffnPostNorm;
@@ -88,6 +90,9 @@ public final class Weights {
                 gateExps = l.experts(p + "ffn_gate_exps.weight", dim, ef, c.experts());
                 upExps = l.experts(p + "ffn_up_exps.weight", dim, ef, c.experts());
                 downExps = l.experts(p + "ffn_down_exps.weight", ef, dim, c.experts());
+                gateExp = Loader.slices(gateExps);
+                upExp = Loader.slices(upExps);
+                downExp = Loader.slices(downExps);
                 wGate = wUp = wDown = null;
                 bUp = bDown = null;
                 gateUpFused = false;
@@ -103,6 +108,7 @@ public final class Weights {
                 }
             } else {
                 router = gateExps = upExps = downExps = null;
+                gateExp = upExp = downExp = null;
                 sharedGate = null;
                 wGateShared = wUpShared = wDownShared = null;
                 int ff = c.ffnDim();
@@ -176,6 +182,12 @@ public final class Weights {
             if (t.rank() != 2 || t.dim(0) != cols)
                 throw new ModelFileException(file.name(), "tensor " + name + " has shape " + Arrays.toString(t.dims()) + ", expected rows of " + cols);
             return supported(t);
+        }
+
+        private static Tensor[] slices(Tensor stacked) {
+            Tensor[] out = new Tensor[(int) stacked.dims()[2]];
+            for (int e = 0; e < out.length; e++) out[e] = stacked.slice(e);
+            return out;
         }
 
         Tensor experts(String name, long cols, long rows, long n) throws ModelFileException {
