@@ -312,8 +312,12 @@ public final class Session implements AutoCloseable {
         return logits;
     }
 
-    /** One token with an early exit: the exit's distribution if it is confident, otherwise the full model's. */
-    float[] feedEarlyExit(int token, EarlyExit exit) {
+    /**
+     * One token with an early exit: the exit's distribution if it is confident, otherwise the full model's (what
+     * generation with {@link GenerateOptions#earlyExit} does per token; public so its cost can be measured on a text).
+     * The returned array is reused by the next call.
+     */
+    public float[] feedEarlyExit(int token, EarlyExit exit) {
         int layers = model.config().layers();
         if (exit.layer() >= layers) throw new IllegalArgumentException("exit layer " + exit.layer() + " of a " + layers + "-layer model");
         synchronized (model.pool()) {

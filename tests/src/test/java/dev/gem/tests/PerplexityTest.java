@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
+import dev.gem.engine.Session;
+import dev.gem.router.ScarSettings;
 import dev.gem.engine.quantize.Perplexity;
 import dev.gem.tensor.DType;
 import org.junit.jupiter.api.Test;
@@ -98,5 +100,59 @@ class PerplexityTest {
         CliTest.Run r = CliTest.run("perplexity", "-m", TestData.model("stories260K.gguf").toString(), "-f", shortText.toString(), "-c", "64");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("you need at least 128 tokens") && r.err().contains("tokenizes to only"), r.err());
+    }
+
+    /**
+     * The quality report compares a variant with the model as it is on the same chunks: SCAR at the model's own k (and
+     * gating) is the model, so it costs nothing; one expert per token costs something, and the report says how much.
+     */
+    @Test
+    void scarQualityCostIsZeroAtTheModelsOwnK() throws IOException {
+        String text = Files.readString(fixture("story.txt"));
+        try (Model m = Model.load(ArchitectureFixturesTest.fixture("tiny-llama-moe.gguf"),
+                ModelOptions.defaults().withKvType(DType.F32).withThreads(2).withContextSize(64))) {
+            int[] tokens = Perplexity.tokenize(m, text);
+            Perplexity.Result plain = Perplexity.compute(m, tokens, 64, null);
+            int k = m.config().expertsUsed();
+            Perplexity.Comparison same = Perplexity.compare(m, tokens, 64,
+                    s -> s.setScar(new ScarSettings(1f, k, k, 1f)), Session::feedAll, null);
+            assertEquals(plain.ppl(), same.reference().ppl(), 0, "the reference is the plain measurement");
+            assertEquals(plain.ppl(), same.variant().ppl(), 0);
+            assertEquals(0, same.meanKl(), 0);
+            assertEquals(1, same.agreement(), 0);
+
+            ScarSettings one = new ScarSettings(1e-6f, 1, 1, 1f);
+            Session[] variant = new Session[1];
+            Perplexity.Comparison cheap = Perplexity.compare(m, tokens, 64, s -> {
+                variant[0] = s;
+                s.setScar(one);
+            }, Session::feedAll, null);
+            assertEquals(plain.ppl(), cheap.reference().ppl(), 0);
+            assertNotEquals(plain.ppl(), cheap.variant().ppl());
+            assertTrue(cheap.meanKl() > 0 && cheap.maxKl() >= cheap.meanKl(), cheap.toString());
+            assertEquals(1.0, variant[0].routingStats().meanExperts(), 0);
+        }
+    }
+
+    /** An early exit every token takes (the most likely of 512 tokens always has p > 0.001) changes the distributions; the command reports the cost and the exits taken. */
+    @Test
+    void earlyExitQualityReport() throws IOException {
+        String model = TestData.model("stories260K.gguf").toString(), text = fixture("story.txt").toString();
+        CliTest.Run r = CliTest.run("perplexity", "-m", model, "-f", text, "-c", "128", "-t", "2", "--kv-type", "f32",
+                "--early-exit", "2", "--exit-confidence", "0.001");
+        assertEquals(0, r.code(), r.err());
+        JsonNode want = expected(128);
+        Matcher ref = Pattern.compile("Model as it is: +PPL = (\\d+\\.\\d{4})").matcher(r.out());
+        assertTrue(ref.find(), r.out());
+        assertEquals(want.get("ppl").asDouble(), Double.parseDouble(ref.group(1)), 6e-5, "the reference is plain perplexity");
+        Matcher cost = Pattern.compile("KL mean (\\d+\\.\\d+) max (\\d+\\.\\d+) nats, same top token (\\d+\\.\\d+)%").matcher(r.out());
+        assertTrue(cost.find(), r.out());
+        assertTrue(Double.parseDouble(cost.group(1)) > 0, r.out());
+        int scored = want.get("chunks").asInt() * (128 - 1 - 64);
+        assertTrue(r.out().contains("early exits: " + scored + " of " + scored + " scored tokens"), r.out());
+
+        CliTest.Run bad = CliTest.run("perplexity", "-m", model, "-f", text, "--scar-tau", "0.5");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("need a mixture-of-experts model"), bad.err());
     }
 }

@@ -1,11 +1,10 @@
 package dev.gem.engine.cli;
 
-import dev.gem.engine.EarlyExit;
 import dev.gem.engine.GenerateOptions;
 import dev.gem.engine.Model;
 import dev.gem.engine.Speculation;
 import dev.gem.router.CheapPath;
-import dev.gem.router.Confidence;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The Dynamic Token Router on the command line: exact speculation or approximate early exit. */
@@ -19,19 +18,14 @@ public final class DepthArgs {
             description = "cheap path for --speculate: exit:L or skip:L1,L2,... (default: the GEM file's calibrated path, else exit at half depth)")
     String draft;
 
-    @Option(names = "--early-exit", paramLabel = "L",
-            description = "approximate: a token confident after L layers takes its next token from there (see --exit-confidence)")
-    Integer earlyExit;
-
-    @Option(names = "--exit-confidence", paramLabel = "P", defaultValue = "0.9",
-            description = "--early-exit's rule: the most likely token's probability must reach P (default: ${DEFAULT-VALUE})")
-    float exitConfidence;
+    @Mixin
+    ExitArgs exit;
 
     /** The options with the requested token routing applied. */
     GenerateOptions apply(GenerateOptions opts, Model model) throws Exception {
         int layers = model.config().layers();
         if (speculate != null) {
-            if (earlyExit != null) throw new IllegalArgumentException("--speculate (exact) and --early-exit (approximate) are alternatives; choose one");
+            if (exit.given()) throw new IllegalArgumentException("--speculate (exact) and --early-exit (approximate) are alternatives; choose one");
             if (speculate < 0) throw new IllegalArgumentException("--speculate must be at least 1, got " + speculate);
             var gem = model.gem();
             CheapPath path = draft != null ? CheapPath.parse(draft, layers) : gem.draft() != null ? gem.draft() : CheapPath.earlyExit(layers, Math.max(1, layers / 2));
@@ -39,10 +33,7 @@ public final class DepthArgs {
             return opts.withSpeculation(new Speculation(path, n));
         }
         if (draft != null) throw new IllegalArgumentException("--draft needs --speculate");
-        if (earlyExit != null) {
-            if (earlyExit < 1 || earlyExit >= layers) throw new IllegalArgumentException("--early-exit must be between 1 and " + (layers - 1));
-            return opts.withEarlyExit(new EarlyExit(earlyExit, new Confidence(Confidence.Kind.MAX_PROBABILITY, exitConfidence)));
-        }
+        if (exit.given()) return opts.withEarlyExit(exit.exit(model));
         return opts;
     }
 }
