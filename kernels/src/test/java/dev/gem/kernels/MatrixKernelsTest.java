@@ -175,6 +175,8 @@ class MatrixKernelsTest {
         return x;
     }
 
+    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 31, 32, 33, 64, 65, 70};
+
     static Stream<Arguments> batches() {
         List<Arguments> out = new ArrayList<>();
         for (DType t : VECTOR_TYPES)
@@ -183,9 +185,10 @@ class MatrixKernelsTest {
     }
 
     /**
-     * The batch-invariance contract: a token's outputs from matmul, in batches of every size from 1 to 13, are the
-     * outputs of matvec on that token alone, bit for bit (self-speculative decoding verifies drafts in batches and
-     * promises the output of token-by-token decoding).
+     * The batch-invariance contract: a token's outputs from matmul, in batches of every size from 1 to 13 and of prompt
+     * sizes around the batched kernels' tiles (16 to 64 tokens at 128 to 512 bits), are the outputs of matvec on that
+     * token alone, bit for bit (self-speculative decoding verifies drafts in batches and promises the output of
+     * token-by-token decoding).
      */
     @ParameterizedTest(name = "{0}, prepared {1}")
     @MethodSource("batches")
@@ -196,10 +199,11 @@ class MatrixKernelsTest {
         try (Arena arena = Arena.ofShared()) {
             Tensor w = weights(t, rows, cols, Fill.QUANTIZED, r, arena, false);
             if (prepare) k.prepare(pool, w);
-            float[] x = activations(13 * cols, 0, Fill.QUANTIZED, r);
-            float[][] single = new float[13][rows];
-            for (int tok = 0; tok < 13; tok++) k.matvec(pool, w, x, tok * cols, single[tok], 0);
-            for (int n = 1; n <= 13; n++) {
+            int most = BATCHES[BATCHES.length - 1];
+            float[] x = activations(most * cols, 0, Fill.QUANTIZED, r);
+            float[][] single = new float[most][rows];
+            for (int tok = 0; tok < most; tok++) k.matvec(pool, w, x, tok * cols, single[tok], 0);
+            for (int n : BATCHES) {
                 float[] out = new float[n * rows];
                 k.matmul(pool, w, x, n, out);
                 for (int tok = 0; tok < n; tok++)
