@@ -95,7 +95,7 @@ public final class Session implements AutoCloseable {
         for (; reported < position; reported++) routingListener.onRoute(log.route(reported));
     }
 
-    /** Experts per token under SCAR since the last reset (null for dense models). */
+    /** Experts per token under SCAR since the session began (reset() does not clear it; null for dense models). */
     public RoutingStats routingStats() { return routingStats; }
 
     Model model() { return model; }
