@@ -446,15 +446,8 @@ public final class VectorKernels extends Kernels {
         return v.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, to);
     }
 
-    // Q4_K / Q5_K: 6-bit scale and min of group j packed in 12 bytes at sc (ggml's get_scale_min_k4).
-
-    private static int scaleK4(MemorySegment s, long sc, int j) {
-        return j < 4 ? u8(s, sc + j) & 63 : (u8(s, sc + j + 4) & 0xf) | (u8(s, sc + j - 4) >>> 6) << 4;
-    }
-
-    private static int minK4(MemorySegment s, long sc, int j) {
-        return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >>> 4) | (u8(s, sc + j) >>> 6) << 4;
-    }
+    // Q4_K / Q5_K: 6-bit scale and min of group j packed in 12 bytes (ggml's get_scale_min_k4), read once per
+    // super-block as a long and an int (scaleK4, minK4 below).
 
     /**
      * Quants of Q4_K (0..15) or Q5_K (0..31) for elements 64c + 32·high + k .. +BL: nibbles of qs[32c + k ..] (low
@@ -473,6 +466,8 @@ public final class VectorKernels extends Kernels {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++, off += blockBytes, xo += 256) {
             float d = half(s, off), dmin = half(s, off + 2);
+            long lo = s.get(LE.LONG, off + 4);
+            int hi = s.get(LE.INT, off + 12);
             for (int g = 0; g < 8; g++) {
                 int c = g / 2, high = g % 2;
                 FloatVector sum = FloatVector.zero(F);
@@ -481,27 +476,59 @@ public final class VectorKernels extends Kernels {
                     for (int p = 0; p < PARTS; p++)
                         sum = toFloat(q, p).fma(FloatVector.fromArray(F, x, xo + 32 * g + k + p * L), sum);
                 }
-                acc = sum.fma(splat(d * scaleK4(s, off + 4, g)), acc);
-                acc = sumX(x, xo + 32 * g, 32).fma(splat(-(dmin * minK4(s, off + 4, g))), acc);
+                acc = sum.fma(splat(d * scaleK4(lo, hi, g)), acc);
+                acc = sumX(x, xo + 32 * g, 32).fma(splat(-(dmin * minK4(lo, hi, g))), acc);
             }
         }
         return sum(acc);
     }
 
+    /**
+     * Decodes as ggml's dequantize_row_q4_K / q5_K do (d·scale·q − dmin·min per group of 32, a multiply then a
+     * subtraction). The twelve scale bytes are read once per super-block as a long and an int, and each 16-byte load of
+     * quants serves both groups of 32 whose nibbles it holds: the decoder was two thirds of a matvec's time, mostly
+     * in per-group byte reads of the scales.
+     */
     private static void rowQ4_K(MemorySegment s, long off, float[] out, int o, int blocks, boolean five) {
         int blockBytes = five ? 176 : 144;
         for (int b = 0; b < blocks; b++, off += blockBytes, o += 256) {
             float d = half(s, off), dmin = half(s, off + 2);
-            for (int g = 0; g < 8; g++) {
-                int c = g / 2, high = g % 2;
-                FloatVector dl = splat(d * scaleK4(s, off + 4, g)), ml = splat(dmin * minK4(s, off + 4, g));
+            long lo = s.get(LE.LONG, off + 4);  // scale bytes 0..7
+            int hi = s.get(LE.INT, off + 12);   // scale bytes 8..11
+            for (int c = 0; c < 4; c++) {
+                // groups 2c (low nibbles) and 2c + 1 (high nibbles); get_scale_min_k4 for j = 2c, 2c + 1
+                int g0 = 2 * c, g1 = g0 + 1;
+                FloatVector dl0 = splat(d * scaleK4(lo, hi, g0)), ml0 = splat(dmin * minK4(lo, hi, g0));
+                FloatVector dl1 = splat(d * scaleK4(lo, hi, g1)), ml1 = splat(dmin * minK4(lo, hi, g1));
+                long qs = off + (five ? 48 : 16) + 32L * c;
                 for (int k = 0; k < 32; k += BL) {
-                    ByteVector q = quantsK4(s, off, five, c, high, k);
-                    for (int p = 0; p < PARTS; p++)
-                        toFloat(q, p).mul(dl).sub(ml).intoArray(out, o + 32 * g + k + p * L);
+                    ByteVector q = ByteVector.fromMemorySegment(B, s, qs + k, ORDER);
+                    ByteVector q0 = q.and((byte) 0x0f), q1 = q.lanewise(VectorOperators.LSHR, 4);
+                    if (five) {
+                        ByteVector h = ByteVector.fromMemorySegment(B, s, off + 16 + k, ORDER);
+                        q0 = q0.or(bitTo(h, g0, 4));
+                        q1 = q1.or(bitTo(h, g1, 4));
+                    }
+                    for (int p = 0; p < PARTS; p++) {
+                        toFloat(q0, p).mul(dl0).sub(ml0).intoArray(out, o + 32 * g0 + k + p * L);
+                        toFloat(q1, p).mul(dl1).sub(ml1).intoArray(out, o + 32 * g1 + k + p * L);
+                    }
                 }
             }
         }
+    }
+
+    /** Byte j (0..11) of a K-quant's twelve scale bytes, held as a long (bytes 0..7) and an int (8..11). */
+    private static int scaleByte(long lo, int hi, int j) {
+        return j < 8 ? (int) (lo >>> (8 * j)) & 0xff : (hi >>> (8 * (j - 8))) & 0xff;
+    }
+
+    private static int scaleK4(long lo, int hi, int j) {
+        return j < 4 ? scaleByte(lo, hi, j) & 63 : (scaleByte(lo, hi, j + 4) & 0xf) | (scaleByte(lo, hi, j - 4) >>> 6) << 4;
+    }
+
+    private static int minK4(long lo, int hi, int j) {
+        return j < 4 ? scaleByte(lo, hi, j + 4) & 63 : (scaleByte(lo, hi, j + 4) >>> 4) | (scaleByte(lo, hi, j) >>> 6) << 4;
     }
 
     /**
