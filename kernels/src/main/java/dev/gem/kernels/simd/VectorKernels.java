@@ -942,22 +942,15 @@ public final class VectorKernels extends Kernels {
      * compiled a kernel (self-speculative decoding verifies drafts in a batch and must reproduce token-by-token output
      * bit for bit). Two Vector API operations break that: reduceLanes(ADD) on floats may associate differently in
      * interpreted and compiled code, and lanewise(EXP) is a different approximation (SVML) once compiled than the
-     * Math.exp it falls back to. So sums fold lanes in a fixed tree of exact lane-wise adds, and exp is a polynomial
+     * Math.exp it falls back to. So sums fold lanes in a fixed tree of exact lane-wise adds ({@link #sum}), and exp is a polynomial
      * built only from exact IEEE operations, which give the same bits in every execution mode.
      */
-    private static final VectorShuffle<Float>[] FOLD = folds();
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
-        for (int i = 0, d = L / 2; i < steps; i++, d /= 2) f[i] = VectorShuffle.iota(F, d, 1, true);
-        return f;
-    }
-
-    /** The sum of a vector's lanes, always in the same order. */
+    /** The sum of a vector's lanes, always in the same order: lane j takes lane j ^ d, for d = L/2 .. 1. */
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        v = L > 8 ? v.add(v.rearrange(SWAP8)) : v;
+        v = L > 4 ? v.add(v.rearrange(SWAP4)) : v;
+        v = v.add(v.rearrange(SWAP2));
+        v = v.add(v.rearrange(SWAP1));
         return v.lane(0);
     }
 
