@@ -77,11 +77,15 @@ class MatrixKernelsTest {
         return r;
     }
 
-    /** Whether the vector backend should repack {@code w}: Q4_0/Q8_0 with at least one full group of blocks per row. */
+    /**
+     * Whether the vector backend should repack {@code w}: Q4_0/Q8_0 with at least one full group of blocks per row, Q4_K
+     * with rows of whole groups.
+     */
     static boolean repackable(Kernels k, Tensor w) {
         if (!(k instanceof VectorKernels)) return false;
-        int groupBlocks = k.vectorBits() / 16;
-        return (w.type() == DType.Q4_0 || w.type() == DType.Q8_0) && w.cols() / 32 >= groupBlocks;
+        int groupBlocks = k.vectorBits() / 16, blocks = w.cols() / 32;
+        if (blocks < groupBlocks) return false;
+        return w.type() == DType.Q4_0 || w.type() == DType.Q8_0 || w.type() == DType.Q4_K && blocks % groupBlocks == 0;
     }
 
     @ParameterizedTest(name = "{0} x {1}, prepared {2}")
@@ -247,11 +251,14 @@ class MatrixKernelsTest {
         Kernels k = kernels();
         Random r = new Random(8);
         int cols = 2048, rows = 6;
-        for (DType t : new DType[] {DType.Q4_0, DType.Q8_0}) {
+        for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q4_K}) {
             for (short special : new short[] {0, (short) 0x8000, 0x0001, 0x7c00, (short) 0xfe00}) {
                 try (Arena arena = Arena.ofShared()) {
                     Tensor w = weights(t, rows, cols, Fill.QUANTIZED, r, arena, false);
-                    for (int b = 3; b < rows * cols / 32; b += 29) w.data().set(LE.SHORT, (long) b * t.blockBytes, special);
+                    // every scale the file has: Q4_K's d (at 0) and dmin (at 2) take turns
+                    int scales = t == DType.Q4_K ? 2 : 1, step = t == DType.Q4_K ? 5 : 29;
+                    for (int b = 3; b < rows * cols / t.blockSize; b += step)
+                        w.data().set(LE.SHORT, (long) b * t.blockBytes + 2 * (b % scales), special);
                     boolean finite = (special & 0x7c00) != 0x7c00;
                     assertEquals(repackable(k, w) && finite, k.prepare(pool, w),
                             k.name() + " " + t + " scale 0x" + Integer.toHexString(special & 0xffff));

@@ -7,17 +7,17 @@ import static dev.gem.quant.BlockwiseCodec.u8;
  * Groups 0..3 use the low six bits of bytes 0..3 (scale) and 4..7 (min); groups 4..7 keep their low four bits in the
  * nibbles of bytes 8..11 and their top two bits in the spare top bits of bytes 0..7.
  */
-final class PackedScales6 {
+public final class PackedScales6 {
     private PackedScales6() {}
 
     static final int BYTES = 12;
 
-    static int scale(byte[] b, int off, int j) {
+    public static int scale(byte[] b, int off, int j) {
         if (j < 4) return u8(b, off + j) & 63;
         return (u8(b, off + j + 4) & 0xf) | (u8(b, off + j - 4) >>> 6) << 4;
     }
 
-    static int min(byte[] b, int off, int j) {
+    public static int min(byte[] b, int off, int j) {
         if (j < 4) return u8(b, off + j + 4) & 63;
         return (u8(b, off + j + 4) >>> 4) | (u8(b, off + j) >>> 6) << 4;
     }

@@ -8,14 +8,17 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static dev.gem.kernels.simd.Int8Matvec.Q4K_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q4_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q8_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.SL;
 
 /**
- * A Q4_0 or Q8_0 weight matrix repacked "blocks in lanes" for {@link Int8Matvec} (layout described there). The copy
- * has the size of the original and the same row offsets; it lives in memory of its own (the mapped file is left
- * alone, and still serves row lookups such as embeddings), released by the garbage collector with the matrix.
+ * A Q4_0, Q8_0 or Q4_K weight matrix repacked "blocks in lanes" for {@link Int8Matvec} (layout described there). Q4_0
+ * and Q8_0 copies have the size of the original and the same row offsets; a Q4_K copy takes 24 bytes per 32 weights
+ * (18 in the file) because each block of 32 gets its scale and min as floats (d·scale and dmin·min, exact), which the
+ * kernel then uses as they are. The copy lives in memory of its own (the mapped file is left alone, and still serves row
+ * lookups such as embeddings), released by the garbage collector with the matrix.
  *
  * <p>Deliberately holds no reference to the source tensor, so a weak map from tensors to their repacked copies lets
  * both go when the model does.
@@ -27,6 +30,8 @@ final class Int8Matrix {
     final int rows, cols;
     /** Full groups of {@code SL} blocks per row, and blocks after them kept in the original layout. */
     final int groups, tailBlocks;
+    /** Bytes of one group, and where its quants start (the scales come first). */
+    final int groupBytes, quantAt;
 
     private Int8Matrix(DType type, MemorySegment data, long rowBytes, int rows, int cols) {
         this.type = type;
@@ -36,11 +41,26 @@ final class Int8Matrix {
         this.cols = cols;
         this.groups = cols / 32 / SL;
         this.tailBlocks = cols / 32 % SL;
+        this.groupBytes = type == DType.Q4_0 ? Q4_GROUP : type == DType.Q8_0 ? Q8_GROUP : Q4K_GROUP;
+        this.quantAt = type == DType.Q4_K ? 8 * SL : 2 * SL;
     }
 
-    /** Whether {@code t} has the shape the kernels take: a Q4_0 or Q8_0 matrix with rows of at least one group. */
+    /**
+     * Whether {@code t} has the shape the kernels take: a Q4_0 or Q8_0 matrix with rows of at least one group, or a Q4_K
+     * matrix whose rows are whole groups (its kernel has no tail path: such rows go to the float kernel).
+     */
     static boolean fits(Tensor t) {
-        return (t.type() == DType.Q4_0 || t.type() == DType.Q8_0) && t.rank() == 2 && t.cols() / 32 >= SL;
+        if (t.rank() != 2 || t.cols() / 32 < SL) return false;
+        return switch (t.type()) {
+            case Q4_0, Q8_0 -> true;
+            case Q4_K -> t.cols() / 32 % SL == 0;
+            default -> false;
+        };
+    }
+
+    /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin. */
+    private static int[] scaleOffsets(DType type) {
+        return type == DType.Q4_K ? new int[] {0, 2} : new int[] {0};
     }
 
     /**
@@ -53,19 +73,25 @@ final class Int8Matrix {
         int rows = t.rows(), cols = t.cols();
         long rowBytes = t.rowBytes();
         MemorySegment src = t.data();
-        for (long b = 0, blocks = t.elementCount() / 32, stride = t.type().blockBytes; b < blocks; b++) {
-            int exponent = (src.get(dev.gem.tensor.LE.SHORT, b * stride) >>> 10) & 0x1f;
-            if (exponent == 31) return null;
-        }
-        MemorySegment dst = Arena.ofAuto().allocate(t.byteSize(), 64);
-        Int8Matrix m = new Int8Matrix(t.type(), dst, rowBytes, rows, cols);
+        DType type = t.type();
+        for (long b = 0, blocks = t.elementCount() / type.blockSize, stride = type.blockBytes; b < blocks; b++)
+            for (int at : scaleOffsets(type)) {
+                int exponent = (src.get(dev.gem.tensor.LE.SHORT, b * stride + at) >>> 10) & 0x1f;
+                if (exponent == 31) return null;
+            }
+        long packedRowBytes = type == DType.Q4_K ? (long) cols / 32 / SL * Q4K_GROUP : rowBytes;
+        MemorySegment dst = Arena.ofAuto().allocate(packedRowBytes * rows, 64);
+        Int8Matrix m = new Int8Matrix(type, dst, packedRowBytes, rows, cols);
         pool.forRange(rows, cols, (start, end) -> {
-            byte[] in = new byte[(int) rowBytes], out = new byte[(int) rowBytes];
+            byte[] in = new byte[(int) rowBytes], out = new byte[(int) packedRowBytes];
             for (int r = start; r < end; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * rowBytes, in, 0, in.length);
-                if (m.type == DType.Q4_0) m.packRowQ4_0(in, out);
-                else m.packRowQ8_0(in, out);
-                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * rowBytes, out.length);
+                switch (type) {
+                    case Q4_0 -> m.packRowQ4_0(in, out);
+                    case Q8_0 -> m.packRowQ8_0(in, out);
+                    default -> m.packRowQ4_K(in, out);
+                }
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * packedRowBytes, out.length);
             }
         });
         return m;
@@ -92,6 +118,32 @@ final class Int8Matrix {
         }
         int done = groups * Q4_GROUP;
         System.arraycopy(in, done, out, done, in.length - done);
+    }
+
+    /**
+     * Q4_K: per group, the SL blocks' scales d·scale as floats ("even blocks then odd blocks", as the kernel's 32-bit
+     * lanes take them), then their mins dmin·min negated (so the kernel adds them with one multiply-add), then the
+     * unsigned quants nibble-packed as Q4_0's. Both products are exact in float (11-bit by 6-bit mantissas).
+     */
+    private void packRowQ4_K(byte[] in, byte[] out) {
+        java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int g = 0; g < groups; g++) {
+            int go = g * Q4K_GROUP;
+            for (int b = 0; b < SL; b++) {
+                int block = g * SL + b, sb = block / 8 * 144, j = block % 8;
+                float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
+                float dmin = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
+                int slot = (b % 2) * (SL / 2) + b / 2;
+                o.putFloat(go + 4 * slot, d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j));
+                o.putFloat(go + 4 * SL + 4 * slot, -(dmin * dev.gem.quant.PackedScales6.min(in, sb + 4, j)));
+                int qs = sb + 16 + 32 * (j / 2), shift = 4 * (j % 2);
+                for (int v = 0; v < 8; v++) {
+                    int lane = 0;
+                    for (int p = 0; p < 4; p++) lane |= ((in[qs + v + 8 * p] & 0xff) >>> shift & 0xf) << (4 * p);
+                    o.putShort(go + 8 * SL + v * 2 * SL + 2 * b, (short) lane);
+                }
+            }
+        }
     }
 
     private void packRowQ8_0(byte[] in, byte[] out) {

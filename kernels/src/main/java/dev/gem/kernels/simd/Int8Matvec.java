@@ -21,9 +21,9 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP4;
 import static dev.gem.kernels.simd.VectorKernels.SWAP8;
 
 /**
- * Matrix-vector products of Q4_0 and Q8_0 weights against activations rounded to 8-bit integers per block of 32 (what
- * llama.cpp does: its vec_dot_type for both is Q8_0), in 16-bit integer lanes over weights repacked by
- * {@link Int8Matrix}.
+ * Matrix-vector products of Q4_0, Q8_0 and Q4_K weights against activations rounded to 8-bit integers per block of 32
+ * (what llama.cpp does for Q4_0 and Q8_0: their vec_dot_type is Q8_0; for Q4_K it rounds per 256 (Q8_K), coarser), in
+ * 16-bit integer lanes over weights repacked by {@link Int8Matrix}.
  *
  * <h2>Why integers, and why repacked</h2>
  * Java has no byte dot-product instruction (x86 vpdpbusd, ARM sdot), and widening every weight to a float costs two
@@ -37,10 +37,13 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  *
  * <h2>Layout</h2>
  * A group of {@code SL} blocks ({@code SL} = 16-bit lanes of the vector width: 8, 16 or 32) keeps the size of the
- * original blocks: first the {@code SL} fp16 scales in block order, then the quants.
+ * original Q4_0 and Q8_0 blocks: first the {@code SL} fp16 scales in block order, then the quants.
  * <ul>
  * <li>Q4_0: 8 vectors of {@code SL} 16-bit lanes; in vector {@code v}, lane {@code b}, bits {@code 4p..4p+3} hold the
  * (unsigned) quant of element {@code v + 8p} of block {@code b}.</li>
+ * <li>Q4_K: first the {@code SL} scales d·scale of the group's blocks of 32 as floats, then their mins as -dmin·min,
+ * then the quants as Q4_0's: 24 bytes per block. A block's value is scale·q + min, so its dot product is
+ * scale·Σq·x + min·Σx; Σx comes with the activations. Rows must be whole groups.</li>
  * <li>Q8_0: 32 vectors of {@code SL} bytes; vector {@code j}, lane {@code b} is quant {@code j} of block {@code b}.</li>
  * </ul>
  * Blocks of a row that do not fill a group stay in their original layout after the groups and go through the float
@@ -63,8 +66,11 @@ final class Int8Matvec {
     /** {@link #SL} byte lanes: one Q8_0 quant of each block of a group, widened to 16 bits. */
     private static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(VectorKernels.BITS / 2));
 
-    /** Bytes of a Q4_0 group (18 per block, as in the file) and of a Q8_0 group (34 per block). */
-    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL;
+    /**
+     * Bytes of a Q4_0 group (18 per block, as in the file), a Q8_0 group (34 per block) and a repacked Q4_K group (24
+     * per block: float scale, float min, 16 bytes of quants).
+     */
+    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL, Q4K_GROUP = 24 * SL;
 
     /**
      * Activations of n tokens rounded to 8-bit integers per block of 32 and laid out for the weight type's kernel:
@@ -76,6 +82,7 @@ final class Int8Matvec {
         short[] q = new short[0];   // quants, token t at t·cols, in the weight type's transposed order
         float[] d = new float[0];   // block scales, token t at t·blocks, "even blocks then odd blocks" per group
         int[] sum8 = new int[0];    // 8 · Σ quants of each block (Q4_0's offset of 8), same order
+        float[] sumd = new float[0]; // d · Σ quants of each block (meets Q4_K's mins; exact: 11 by 12 bits), same order
         float[] tail = new float[0]; // blocks after the last full group, rounded and decoded (token t at t·tailLength)
         int cols, blocks, tokens, tailLength;
         private float[] last = new float[0];
@@ -83,7 +90,7 @@ final class Int8Matvec {
 
         /**
          * Rounds n tokens of {@code cols} activations (token t at {@code x[xOff + t·cols]}, cols a multiple of 32) for
-         * weights of {@code type} (Q4_0 or Q8_0), on the pool's threads when there are several.
+         * weights of {@code type} (Q4_0, Q4_K or Q8_0), on the pool's threads when there are several.
          */
         void prepare(dev.gem.kernels.ThreadPool pool, DType type, float[] x, int xOff, int cols, int n) {
             boolean same = lastType == type && this.cols == cols && tokens == n
@@ -98,6 +105,7 @@ final class Int8Matvec {
                 last = new float[n * cols];
                 d = new float[n * blocks];
                 sum8 = new int[n * blocks];
+                sumd = new float[n * blocks];
             }
             if (tail.length < n * tailLength) tail = new float[n * tailLength];
             if (n == 1) round(type, x, xOff, 0, new int[32]);
@@ -125,11 +133,12 @@ final class Int8Matvec {
                 for (int j = 0; j < 32; j++) {
                     int v = block[j];
                     sum += v;
-                    // Q4_0: element j sits in vector j % 8, nibble j / 8; Q8_0: in vector j.
-                    int at = type == DType.Q4_0 ? base + (j % 8) * 4 * SL + (j / 8) * SL + lane : base + j * SL + lane;
+                    // Q4_0 and Q4_K: element j sits in vector j % 8, nibble j / 8; Q8_0: in vector j.
+                    int at = type != DType.Q8_0 ? base + (j % 8) * 4 * SL + (j / 8) * SL + lane : base + j * SL + lane;
                     q[at] = (short) v;
                 }
                 sum8[slot] = 8 * sum;
+                sumd[slot] = scale * sum;
             }
         }
     }
@@ -165,77 +174,32 @@ final class Int8Matvec {
 
     // Lane sums: SWAP8 .. SWAP1 (VectorKernels) fold an accumulator in a fixed pairwise order, the same in every JIT tier.
 
-    /** Row {@code row} of a repacked Q4_0 matrix dotted with token {@code t} of the prepared activations. */
-    static float dotQ4_0(Int8Matrix w, long row, Input in, int t) {
-        MemorySegment s = w.data;
-        long off = row * w.rowBytes;
-        short[] xq = in.q;
-        int[] sum8 = in.sum8;
-        float[] d = in.d;
-        int xt = t * in.cols, bt = t * in.blocks;
-        FloatVector acc = FloatVector.zero(F);
-        // Loops counted in ints, offsets derived from the counters: C2 then hoists the bounds checks out of the loops
-        // and unrolls the inner one (with long induction variables it kept both, with a safepoint poll, per step;
-        // written out fully, the eight steps made C2 spill registers: 35% slower).
-        for (int g = 0; g < w.groups; g++) {
-            long go = off + (long) g * Q4_GROUP;
-            int gb = bt + g * SL;
-            ShortVector a0 = ShortVector.zero(S), a1 = a0;
-            for (int v = 0; v < 8; v++) {
-                int xb = xt + g * 32 * SL + v * 4 * SL;
-                ShortVector wv = ShortVector.fromMemorySegment(S, s, go + 2L * SL + (long) v * 2 * SL, ORDER);
-                ShortVector n0 = wv.and((short) 0xf), n1 = wv.lanewise(VectorOperators.LSHR, 4).and((short) 0xf);
-                ShortVector n2 = wv.lanewise(VectorOperators.LSHR, 8).and((short) 0xf), n3 = wv.lanewise(VectorOperators.LSHR, 12);
-                // at most 16 products of |nibble| <= 15 and |x| <= 127 per lane: exact in 16 bits
-                a0 = a0.add(n0.mul(ShortVector.fromArray(S, xq, xb))).add(n1.mul(ShortVector.fromArray(S, xq, xb + SL)));
-                a1 = a1.add(n2.mul(ShortVector.fromArray(S, xq, xb + 2 * SL))).add(n3.mul(ShortVector.fromArray(S, xq, xb + 3 * SL)));
-            }
-            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
-            FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
-            FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
-            IntVector i0 = a0.reinterpretAsInts(), i1 = a1.reinterpretAsInts();
-            IntVector even = i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .sub(IntVector.fromArray(I, sum8, gb));
-            IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16))
-                    .sub(IntVector.fromArray(I, sum8, gb + L));
-            acc = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, acc);
-            acc = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, acc);
-        }
-        acc = L > 8 ? acc.add(acc.rearrange(SWAP8)) : acc;
-        acc = L > 4 ? acc.add(acc.rearrange(SWAP4)) : acc;
-        acc = acc.add(acc.rearrange(SWAP2));
-        acc = acc.add(acc.rearrange(SWAP1));
-        float total = acc.lane(0);
-        if (w.tailBlocks > 0)
-            total += VectorKernels.dotQ4_0(s, off + (long) w.groups * Q4_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
-        return total;
-    }
-
     /**
-     * Rows r0, r1, r2, r3 of a repacked Q4_0 matrix dotted with token t, into out[o + r·stride]: the same operations as
-     * {@link #dotQ4_0} for each row. Decoding streams the weights from memory, and one core overlaps that with
+     * Rows r0, r1, r2, r3 of a repacked Q4_0 or Q4_K matrix dotted with token t, into out[o + r·stride] (rows may
+     * repeat). Q4_0 and Q4_K share the nibble work and differ at the end of a group: Q4_0 subtracts 8·Σx from the
+     * integer sums and scales by fp16 block scales; Q4_K scales by its float scales and adds its mins times d·Σx.
+     * Decoding streams the weights from memory, and one core overlaps that with
      * computing far better when it reads several distant places at once (measured: 1.5 times the bandwidth of one
      * stream at the same arithmetic), so the rows come from four separate parts of the thread's range; they also share
      * the activation loads.
      */
-    static void rows4Q4_0(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
+    static void rows4Q4(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
+        boolean k = w.type == DType.Q4_K;
+        int gs = w.groupBytes, qa = w.quantAt;
         short[] xq = in.q;
         int[] sum8 = in.sum8;
-        float[] d = in.d;
+        float[] d = in.d, sumd = in.sumd;
         int xt = t * in.cols, bt = t * in.blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int g = 0; g < w.groups; g++) {
-            long go = (long) g * Q4_GROUP;
+            long go = (long) g * gs;
             int gb = bt + g * SL;
             ShortVector a0 = ShortVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
             for (int v = 0; v < 8; v++) {
                 int xb = xt + g * 32 * SL + v * 4 * SL;
-                long q = go + 2L * SL + (long) v * 2 * SL;
+                long q = go + qa + (long) v * 2 * SL;
                 ShortVector x0 = ShortVector.fromArray(S, xq, xb), x1 = ShortVector.fromArray(S, xq, xb + SL);
                 ShortVector x2 = ShortVector.fromArray(S, xq, xb + 2 * SL), x3 = ShortVector.fromArray(S, xq, xb + 3 * SL);
                 for (int i = 0; i < 4; i++) {
@@ -249,21 +213,31 @@ final class Int8Matvec {
                 }
             }
             for (int i = 0; i < 4; i++) {
-                IntVector h = IntVector.fromMemorySegment(I, s, (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go, ORDER);
-                FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
-                FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                long at = (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go;
                 ShortVector sa = i == 0 ? a0 : i == 1 ? a1 : i == 2 ? a2 : a3, sb = i == 0 ? b0 : i == 1 ? b1 : i == 2 ? b2 : b3;
                 IntVector i0 = sa.reinterpretAsInts(), i1 = sb.reinterpretAsInts();
                 IntVector even = i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                        .sub(IntVector.fromArray(I, sum8, gb));
-                IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16))
-                        .sub(IntVector.fromArray(I, sum8, gb + L));
+                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16));
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-                c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
-                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, c);
+                if (k) {
+                    c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb))
+                            .fma(FloatVector.fromMemorySegment(F, s, at, ORDER), c);
+                    c = FloatVector.fromArray(F, sumd, gb).fma(FloatVector.fromMemorySegment(F, s, at + 4L * SL, ORDER), c);
+                    c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L))
+                            .fma(FloatVector.fromMemorySegment(F, s, at + 2L * SL, ORDER), c);
+                    c = FloatVector.fromArray(F, sumd, gb + L).fma(FloatVector.fromMemorySegment(F, s, at + 6L * SL, ORDER), c);
+                } else {
+                    IntVector h = IntVector.fromMemorySegment(I, s, at, ORDER);
+                    FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                    FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                    even = even.sub(IntVector.fromArray(I, sum8, gb));
+                    odd = odd.sub(IntVector.fromArray(I, sum8, gb + L));
+                    c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
+                    c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, c);
+                }
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -278,33 +252,35 @@ final class Int8Matvec {
             c = c.add(c.rearrange(SWAP1));
             float total = c.lane(0);
             int r = i == 0 ? r0 : i == 1 ? r1 : i == 2 ? r2 : r3;
-            if (w.tailBlocks > 0)
+            if (w.tailBlocks > 0) // Q4_0 only: Q4_K rows are whole groups
                 total += VectorKernels.dotQ4_0(s, r * w.rowBytes + (long) w.groups * Q4_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
             out[o + r * stride] = total;
         }
     }
 
     /**
-     * Groups [g0, g1) of row {@code row} of a repacked Q4_0 matrix dotted with tokens t .. t+3, their accumulators
+     * Groups [g0, g1) of row {@code row} of a repacked Q4_0 or Q4_K matrix dotted with tokens t .. t+3, their accumulators
      * carried in acc[ao + i·L ..]: each weight vector is unpacked once for four tokens. Per token, exactly the
-     * operations of {@link #dotQ4_0} in the same order, so a token's result does not depend on the batch it came in.
+     * operations of {@link #rows4Q4} in the same order, so a token's result does not depend on the batch it came in.
      */
-    static void dot4Q4_0(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
+    static void dot4Q4(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
+        boolean k = w.type == DType.Q4_K;
+        int gs = w.groupBytes, qa = w.quantAt;
         short[] xq = in.q;
         int[] sum8 = in.sum8;
-        float[] d = in.d;
+        float[] d = in.d, sumd = in.sumd;
         int cols = in.cols, nb = in.blocks;
         FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
         for (int g = g0; g < g1; g++) {
-            long go = off + (long) g * Q4_GROUP;
+            long go = off + (long) g * gs;
             int gb = t * nb + g * SL;
             ShortVector a0 = ShortVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
             for (int v = 0; v < 8; v++) {
                 int xb = t * cols + g * 32 * SL + v * 4 * SL;
-                ShortVector wv = ShortVector.fromMemorySegment(S, s, go + 2L * SL + (long) v * 2 * SL, ORDER);
+                ShortVector wv = ShortVector.fromMemorySegment(S, s, go + qa + (long) v * 2 * SL, ORDER);
                 ShortVector n0 = wv.and((short) 0xf), n1 = wv.lanewise(VectorOperators.LSHR, 4).and((short) 0xf);
                 ShortVector n2 = wv.lanewise(VectorOperators.LSHR, 8).and((short) 0xf), n3 = wv.lanewise(VectorOperators.LSHR, 12);
                 int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
@@ -317,25 +293,43 @@ final class Int8Matvec {
                 a3 = a3.add(n0.mul(ShortVector.fromArray(S, xq, x3))).add(n1.mul(ShortVector.fromArray(S, xq, x3 + SL)));
                 b3 = b3.add(n2.mul(ShortVector.fromArray(S, xq, x3 + 2 * SL))).add(n3.mul(ShortVector.fromArray(S, xq, x3 + 3 * SL)));
             }
-            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
-            FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
-            FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+            // Q4_0's fp16 scales as floats, or Q4_K's float scales and mins.
+            FloatVector de, dO, me, mO;
+            if (k) {
+                de = FloatVector.fromMemorySegment(F, s, go, ORDER);
+                dO = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
+                me = FloatVector.fromMemorySegment(F, s, go + 4L * SL, ORDER);
+                mO = FloatVector.fromMemorySegment(F, s, go + 6L * SL, ORDER);
+            } else {
+                IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
+                de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                me = de;
+                mO = dO;
+            }
             for (int i = 0; i < 4; i++) {
-                // The group end of token i, as in dotQ4_0 (a constant-count loop that C2 unrolls, so the vectors stay
+                // The group end of token i, as in rows4Q4 (a constant-count loop that C2 unrolls, so the vectors stay
                 // in registers).
                 ShortVector sa = i == 0 ? a0 : i == 1 ? a1 : i == 2 ? a2 : a3, sb = i == 0 ? b0 : i == 1 ? b1 : i == 2 ? b2 : b3;
                 int at = gb + i * nb;
                 IntVector i0 = sa.reinterpretAsInts(), i1 = sb.reinterpretAsInts();
                 IntVector even = i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                        .sub(IntVector.fromArray(I, sum8, at));
-                IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16))
-                        .sub(IntVector.fromArray(I, sum8, at + L));
+                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16));
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-                c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
-                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + L)).fma(dO, c);
+                if (k) {
+                    c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
+                    c = FloatVector.fromArray(F, sumd, at).fma(me, c);
+                    c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + L)).fma(dO, c);
+                    c = FloatVector.fromArray(F, sumd, at + L).fma(mO, c);
+                } else {
+                    even = even.sub(IntVector.fromArray(I, sum8, at));
+                    odd = odd.sub(IntVector.fromArray(I, sum8, at + L));
+                    c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
+                    c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + L)).fma(dO, c);
+                }
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -348,47 +342,7 @@ final class Int8Matvec {
         c3.intoArray(acc, ao + 3 * L);
     }
 
-    /** Row {@code row} of a repacked Q8_0 matrix dotted with token {@code t} of the prepared activations. */
-    static float dotQ8_0(Int8Matrix w, long row, Input in, int t) {
-        MemorySegment s = w.data;
-        long off = row * w.rowBytes;
-        short[] xq = in.q;
-        float[] d = in.d;
-        int xt = t * in.cols, bt = t * in.blocks;
-        FloatVector acc = FloatVector.zero(F);
-        for (int g = 0; g < w.groups; g++) {
-            long go = off + (long) g * Q8_GROUP;
-            int gb = bt + g * SL;
-            IntVector even = IntVector.zero(I), odd = even;
-            for (int j = 0; j < 32; j += 2) {
-                int xb = xt + g * 32 * SL + j * SL;
-                long q = go + 2L * SL + (long) j * SL;
-                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q, ORDER).convertShape(VectorOperators.B2S, S, 0);
-                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q + SL, ORDER).convertShape(VectorOperators.B2S, S, 0);
-                // two products of |q| <= 128 and |x| <= 127 per lane: exact in 16 bits
-                IntVector p = w0.mul(ShortVector.fromArray(S, xq, xb)).add(w1.mul(ShortVector.fromArray(S, xq, xb + SL))).reinterpretAsInts();
-                even = even.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                odd = odd.add(p.lanewise(VectorOperators.ASHR, 16));
-            }
-            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
-            FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
-            FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
-            acc = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, acc);
-            acc = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, acc);
-        }
-        acc = L > 8 ? acc.add(acc.rearrange(SWAP8)) : acc;
-        acc = L > 4 ? acc.add(acc.rearrange(SWAP4)) : acc;
-        acc = acc.add(acc.rearrange(SWAP2));
-        acc = acc.add(acc.rearrange(SWAP1));
-        float total = acc.lane(0);
-        if (w.tailBlocks > 0)
-            total += VectorKernels.dotQ8_0(s, off + (long) w.groups * Q8_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
-        return total;
-    }
-
-    /** Rows r0 .. r3 of a repacked Q8_0 matrix dotted with token t: {@link #dotQ8_0} for each, as {@link #rows4Q4_0}. */
+    /** Rows r0 .. r3 of a repacked Q8_0 matrix dotted with token t, as {@link #rows4Q4}. */
     static void rows4Q8_0(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
@@ -445,7 +399,7 @@ final class Int8Matvec {
         }
     }
 
-    /** Groups [g0, g1) of row {@code row} of a repacked Q8_0 matrix with tokens t .. t+3, as {@link #dot4Q4_0}. */
+    /** Groups [g0, g1) of row {@code row} of a repacked Q8_0 matrix with tokens t .. t+3, as {@link #dot4Q4}. */
     static void dot4Q8_0(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
@@ -501,8 +455,8 @@ final class Int8Matvec {
     }
 
     /**
-     * The end of {@link #dot4Q4_0} or {@link #dot4Q8_0} for row r and tokens t .. t+3: each token's accumulator (acc[ao +
-     * i·L ..]) summed over its lanes as {@link #dotQ4_0} does, plus the blocks outside the groups, into out[o + i·stride].
+     * The end of {@link #dot4Q4} or {@link #dot4Q8_0} for row r and tokens t .. t+3: each token's accumulator (acc[ao +
+     * i·L ..]) summed over its lanes as {@link #rows4Q4} does, plus the blocks outside the groups, into out[o + i·stride].
      */
     private static void finish4(Int8Matrix w, long r, Input in, int t, float[] acc, int ao, float[] out, int o, int stride) {
         long tailAt = r * w.rowBytes + (long) w.groups * (w.type == DType.Q4_0 ? Q4_GROUP : Q8_GROUP);
@@ -530,10 +484,10 @@ final class Int8Matvec {
     /**
      * out[outOff + t·stride + r] for rows [r0, r1) and all prepared tokens: blocks of rows against tiles of four tokens,
      * the k axis in chunks, so a tile's activations for a chunk (in L1) serve a block of rows. The accumulators wait in
-     * memory between chunks: the same operations per token as {@link #dotQ4_0} and {@link #dotQ8_0}.
+     * memory between chunks: the same operations per token as {@link #rows4Q4} and {@link #rows4Q8_0}.
      */
     static void rows(Int8Matrix w, Input in, int r0, int r1, float[] out, int outOff, int stride) {
-        boolean q4 = w.type == DType.Q4_0;
+        boolean q4 = w.type != DType.Q8_0;
         int n = in.tokens;
         float[] acc = new float[ROW_BLOCK * 4 * L];
         for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
@@ -544,33 +498,43 @@ final class Int8Matvec {
                 for (int g0 = 0; g0 < w.groups; g0 += GROUP_CHUNK) {
                     int g1 = Math.min(w.groups, g0 + GROUP_CHUNK);
                     for (int r = rb; r < re; r++) {
-                        if (q4) dot4Q4_0(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
+                        if (q4) dot4Q4(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
                         else dot4Q8_0(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
                     }
                 }
                 for (int r = rb; r < re; r++) finish4(w, r, in, t, acc, (r - rb) * 4 * L, out, outOff + t * stride + r, stride);
             }
-            for (; t < n; t++)
-                for (int r = rb; r < re; r++)
-                    out[outOff + t * stride + r] = q4 ? dotQ4_0(w, r, in, t) : dotQ8_0(w, r, in, t);
+            for (; t < n; t++) rowsOfToken(w, in, t, rb, re, out, outOff + t * stride);
         }
     }
 
-    /** matvec's rows [r0, r1): in fours, from four quarters of the range (see {@link #rows4Q4_0}). */
+    /**
+     * Rows [r0, r1) of token t into out[o + r], four neighbouring rows at a time; a last incomplete four repeats its
+     * last row (the same result written again), so one kernel per type serves every row.
+     */
+    private static void rowsOfToken(Int8Matrix w, Input in, int t, int r0, int r1, float[] out, int o) {
+        for (int r = r0, last = r1 - 1; r < r1; r += 4) {
+            int b = Math.min(r + 1, last), c = Math.min(r + 2, last), d = Math.min(r + 3, last);
+            if (w.type == DType.Q8_0) rows4Q8_0(w, r, b, c, d, in, t, out, o, 1);
+            else rows4Q4(w, r, b, c, d, in, t, out, o, 1);
+        }
+    }
+
+    /** matvec's rows [r0, r1): in fours, from four quarters of the range (see {@link #rows4Q4}). */
     static void matvecRows(Int8Matrix w, Input in, int r0, int r1, float[] out, int outOff) {
         int quarter = (r1 - r0) / 4;
-        if (w.type == DType.Q4_0) {
+        if (w.type != DType.Q8_0) {
             for (int i = 0; i < quarter; i++) {
                 int r = r0 + i;
-                rows4Q4_0(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
+                rows4Q4(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
             }
-            for (int r = r0 + 4 * quarter; r < r1; r++) out[outOff + r] = dotQ4_0(w, r, in, 0);
+            rowsOfToken(w, in, 0, r0 + 4 * quarter, r1, out, outOff);
         } else {
             for (int i = 0; i < quarter; i++) {
                 int r = r0 + i;
                 rows4Q8_0(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
             }
-            for (int r = r0 + 4 * quarter; r < r1; r++) out[outOff + r] = dotQ8_0(w, r, in, 0);
+            rowsOfToken(w, in, 0, r0 + 4 * quarter, r1, out, outOff);
         }
     }
 }
