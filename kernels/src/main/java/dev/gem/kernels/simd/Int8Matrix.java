@@ -9,15 +9,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static dev.gem.kernels.simd.Int8Matvec.Q4K_GROUP;
+import static dev.gem.kernels.simd.Int8Matvec.Q6K_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q4_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q8_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.SL;
 
 /**
- * A Q4_0, Q8_0 or Q4_K weight matrix repacked "blocks in lanes" for {@link Int8Matvec} (layout described there). Q4_0
- * and Q8_0 copies have the size of the original and the same row offsets; a Q4_K copy takes 24 bytes per 32 weights
- * (18 in the file) because each block of 32 gets its scale and min as floats (d·scale and dmin·min, exact), which the
- * kernel then uses as they are. The copy lives in memory of its own (the mapped file is left alone, and still serves row
+ * A Q4_0, Q8_0, Q4_K or Q6_K weight matrix repacked "blocks in lanes" for {@link Int8Matvec} (layout described there).
+ * Q4_0 and Q8_0 copies have the size of the original and the same row offsets. The K-quants' blocks get their scales
+ * as floats (d·scale, dmin·min: exact), which the kernels then use as they are: a Q4_K copy takes 24 bytes per 32
+ * weights (18 in the file), a Q6_K copy 20 bytes per 16 (one byte per quant; 13.1 in the file). The copy lives in memory of its own (the mapped file is left alone, and still serves row
  * lookups such as embeddings), released by the garbage collector with the matrix.
  *
  * <p>Deliberately holds no reference to the source tensor, so a weak map from tensors to their repacked copies lets
@@ -39,28 +40,34 @@ final class Int8Matrix {
         this.rowBytes = rowBytes;
         this.rows = rows;
         this.cols = cols;
-        this.groups = cols / 32 / SL;
+        this.groups = cols / (type == DType.Q6_K ? 16 : 32) / SL;
         this.tailBlocks = cols / 32 % SL;
-        this.groupBytes = type == DType.Q4_0 ? Q4_GROUP : type == DType.Q8_0 ? Q8_GROUP : Q4K_GROUP;
-        this.quantAt = type == DType.Q4_K ? 8 * SL : 2 * SL;
+        this.groupBytes = switch (type) {
+            case Q4_0 -> Q4_GROUP;
+            case Q8_0 -> Q8_GROUP;
+            case Q4_K -> Q4K_GROUP;
+            default -> Q6K_GROUP;
+        };
+        this.quantAt = type == DType.Q4_K ? 8 * SL : type == DType.Q6_K ? 4 * SL : 2 * SL;
     }
 
     /**
      * Whether {@code t} has the shape the kernels take: a Q4_0 or Q8_0 matrix with rows of at least one group, or a Q4_K
-     * matrix whose rows are whole groups (its kernel has no tail path: such rows go to the float kernel).
+     * or Q6_K matrix whose rows are whole groups of SL blocks of 32 (their kernels have no tail path: other rows go to
+     * the float kernel).
      */
     static boolean fits(Tensor t) {
         if (t.rank() != 2 || t.cols() / 32 < SL) return false;
         return switch (t.type()) {
             case Q4_0, Q8_0 -> true;
-            case Q4_K -> t.cols() / 32 % SL == 0;
+            case Q4_K, Q6_K -> t.cols() / 32 % SL == 0;
             default -> false;
         };
     }
 
-    /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin. */
+    /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin, Q6_K d at its end. */
     private static int[] scaleOffsets(DType type) {
-        return type == DType.Q4_K ? new int[] {0, 2} : new int[] {0};
+        return type == DType.Q4_K ? new int[] {0, 2} : type == DType.Q6_K ? new int[] {208} : new int[] {0};
     }
 
     /**
@@ -79,7 +86,11 @@ final class Int8Matrix {
                 int exponent = (src.get(dev.gem.tensor.LE.SHORT, b * stride + at) >>> 10) & 0x1f;
                 if (exponent == 31) return null;
             }
-        long packedRowBytes = type == DType.Q4_K ? (long) cols / 32 / SL * Q4K_GROUP : rowBytes;
+        long packedRowBytes = switch (type) {
+            case Q4_K -> (long) cols / 32 / SL * Q4K_GROUP;
+            case Q6_K -> (long) cols / 16 / SL * Q6K_GROUP;
+            default -> rowBytes;
+        };
         MemorySegment dst = Arena.ofAuto().allocate(packedRowBytes * rows, 64);
         Int8Matrix m = new Int8Matrix(type, dst, packedRowBytes, rows, cols);
         pool.forRange(rows, cols, (start, end) -> {
@@ -89,7 +100,8 @@ final class Int8Matrix {
                 switch (type) {
                     case Q4_0 -> m.packRowQ4_0(in, out);
                     case Q8_0 -> m.packRowQ8_0(in, out);
-                    default -> m.packRowQ4_K(in, out);
+                    case Q4_K -> m.packRowQ4_K(in, out);
+                    default -> m.packRowQ6_K(in, out);
                 }
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * packedRowBytes, out.length);
             }
@@ -141,6 +153,28 @@ final class Int8Matrix {
                     int lane = 0;
                     for (int p = 0; p < 4; p++) lane |= ((in[qs + v + 8 * p] & 0xff) >>> shift & 0xf) << (4 * p);
                     o.putShort(go + 8 * SL + v * 2 * SL + 2 * b, (short) lane);
+                }
+            }
+        }
+    }
+
+    /**
+     * Q6_K, in blocks of 16: per group of SL blocks, their scales d·scale as floats ("even blocks then odd blocks"),
+     * then the quants minus 32 as signed bytes, Q8_0's way (vector j, lane b: quant j of block b).
+     */
+    private void packRowQ6_K(byte[] in, byte[] out) {
+        java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int g = 0; g < groups; g++) {
+            int go = g * Q6K_GROUP;
+            for (int b = 0; b < SL; b++) {
+                int block = g * SL + b, sb = block / 16 * 210, k = block % 16;
+                float d = Float.float16ToFloat((short) (in[sb + 208] & 0xff | in[sb + 209] << 8));
+                o.putFloat(go + 4 * ((b % 2) * (SL / 2) + b / 2), d * in[sb + 192 + k]);
+                for (int j = 0; j < 16; j++) {
+                    int i = 16 * k + j, h = i / 128, s = i % 128 / 32, l = i % 32;
+                    int low = (in[sb + 64 * h + l + 32 * (s % 2)] & 0xff) >>> (4 * (s / 2)) & 0xf;
+                    int high = (in[sb + 128 + 32 * h + l] & 0xff) >>> (2 * s) & 3;
+                    out[go + 4 * SL + j * SL + b] = (byte) ((low | high << 4) - 32);
                 }
             }
         }

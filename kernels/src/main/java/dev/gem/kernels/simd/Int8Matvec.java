@@ -21,9 +21,9 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP4;
 import static dev.gem.kernels.simd.VectorKernels.SWAP8;
 
 /**
- * Matrix-vector products of Q4_0, Q8_0 and Q4_K weights against activations rounded to 8-bit integers per block of 32
- * (what llama.cpp does for Q4_0 and Q8_0: their vec_dot_type is Q8_0; for Q4_K it rounds per 256 (Q8_K), coarser), in
- * 16-bit integer lanes over weights repacked by {@link Int8Matrix}.
+ * Matrix-vector products of Q4_0, Q8_0, Q4_K and Q6_K weights against activations rounded to 8-bit integers per block
+ * of 32 (what llama.cpp does for Q4_0 and Q8_0: their vec_dot_type is Q8_0; for the K-quants it rounds per 256 (Q8_K),
+ * coarser), in 16-bit integer lanes over weights repacked by {@link Int8Matrix}.
  *
  * <h2>Why integers, and why repacked</h2>
  * Java has no byte dot-product instruction (x86 vpdpbusd, ARM sdot), and widening every weight to a float costs two
@@ -45,6 +45,8 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  * then the quants as Q4_0's: 24 bytes per block. A block's value is scale·q + min, so its dot product is
  * scale·Σq·x + min·Σx; Σx comes with the activations. Rows must be whole groups.</li>
  * <li>Q8_0: 32 vectors of {@code SL} bytes; vector {@code j}, lane {@code b} is quant {@code j} of block {@code b}.</li>
+ * <li>Q6_K, in blocks of 16 (its scale blocks): the {@code SL} scales d·scale as floats, then 16 vectors of {@code SL}
+ * bytes holding quant - 32 as Q8_0's hold their quants: 20 bytes per block. Rows must be whole groups of 32-blocks.</li>
  * </ul>
  * Blocks of a row that do not fill a group stay in their original layout after the groups and go through the float
  * kernel. The activations are laid out to match ({@link Input}).
@@ -67,10 +69,11 @@ final class Int8Matvec {
     private static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(VectorKernels.BITS / 2));
 
     /**
-     * Bytes of a Q4_0 group (18 per block, as in the file), a Q8_0 group (34 per block) and a repacked Q4_K group (24
-     * per block: float scale, float min, 16 bytes of quants).
+     * Bytes of a Q4_0 group (18 per block, as in the file), a Q8_0 group (34 per block), a repacked Q4_K group (24 per
+     * block of 32: float scale, float min, 16 bytes of quants) and a repacked Q6_K group (20 per block of 16: float
+     * scale, 16 quant bytes).
      */
-    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL, Q4K_GROUP = 24 * SL;
+    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL, Q4K_GROUP = 24 * SL, Q6K_GROUP = 20 * SL;
 
     /**
      * Activations of n tokens rounded to 8-bit integers per block of 32 and laid out for the weight type's kernel:
@@ -90,7 +93,7 @@ final class Int8Matvec {
 
         /**
          * Rounds n tokens of {@code cols} activations (token t at {@code x[xOff + t·cols]}, cols a multiple of 32) for
-         * weights of {@code type} (Q4_0, Q4_K or Q8_0), on the pool's threads when there are several.
+         * weights of {@code type} (Q4_0, Q4_K, Q8_0 or Q6_K), on the pool's threads when there are several.
          */
         void prepare(dev.gem.kernels.ThreadPool pool, DType type, float[] x, int xOff, int cols, int n) {
             boolean same = lastType == type && this.cols == cols && tokens == n
@@ -127,20 +130,32 @@ final class Int8Matvec {
             for (int b = 0; b < grouped; b++) {
                 float scale = roundBlock(x, from + 32 * b, block);
                 int g = b / SL, lane = b % SL;
-                int slot = bo + g * SL + (lane % 2) * L + lane / 2; // even blocks first, then odd
+                // even blocks first, then odd; Q6_K in block order (both its lanes of a block of 32 take the same scale)
+                int slot = bo + g * SL + (type == DType.Q6_K ? lane : (lane % 2) * L + lane / 2);
                 d[slot] = scale;
                 int sum = 0, base = qo + g * 32 * SL;
                 for (int j = 0; j < 32; j++) {
                     int v = block[j];
                     sum += v;
-                    // Q4_0 and Q4_K: element j sits in vector j % 8, nibble j / 8; Q8_0: in vector j.
-                    int at = type != DType.Q8_0 ? base + (j % 8) * 4 * SL + (j / 8) * SL + lane : base + j * SL + lane;
-                    q[at] = (short) v;
+                    q[base + position(type, lane, j)] = (short) v;
                 }
                 sum8[slot] = 8 * sum;
                 sumd[slot] = scale * sum;
             }
         }
+    }
+
+    /**
+     * Where element j of the group's block {@code lane} goes among the group's 32·SL activations. Q4_0, Q4_K: vector
+     * j % 8, nibble j / 8 (as the weights' nibbles). Q8_0: vector j. Q6_K, in blocks of 16: the first SL/2 blocks of 32
+     * fill the first half (two lanes each, vector j % 16), the others the second.
+     */
+    private static int position(DType type, int lane, int j) {
+        return switch (type) {
+            case Q8_0 -> j * SL + lane;
+            case Q6_K -> lane / L * 16 * SL + j % 16 * SL + 2 * lane % SL + j / 16;
+            default -> (j % 8) * 4 * SL + (j / 8) * SL + lane;
+        };
     }
 
     /** 1.5 · 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer, ties to even. */
@@ -342,21 +357,27 @@ final class Int8Matvec {
         c3.intoArray(acc, ao + 3 * L);
     }
 
-    /** Rows r0 .. r3 of a repacked Q8_0 matrix dotted with token t, as {@link #rows4Q4}. */
-    static void rows4Q8_0(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
+    /**
+     * Rows r0 .. r3 of a repacked Q8_0 or Q6_K matrix dotted with token t, as {@link #rows4Q4}. Q6_K runs as Q8_0 with
+     * blocks of 16 (its quants less 32 are bytes): both halves of an activation block meet its scale, and the weight
+     * scales are floats.
+     */
+    static void rows4Q8(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
+        boolean six = w.type == DType.Q6_K;
+        int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d;
         int xt = t * in.cols, bt = t * in.blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int g = 0; g < w.groups; g++) {
-            long go = (long) g * Q8_GROUP;
-            int gb = bt + g * SL;
+            long go = (long) g * gs;
+            int gb = bt + g * (six ? L : SL);
             IntVector e0 = IntVector.zero(I), d0 = e0, e1 = e0, d1 = e0, e2 = e0, d2 = e0, e3 = e0, d3 = e0;
-            for (int j = 0; j < 32; j += 2) {
-                int xb = xt + g * 32 * SL + j * SL;
-                long q = go + 2L * SL + (long) j * SL;
+            for (int j = 0; j < steps; j += 2) {
+                int xb = xt + g * steps * SL + j * SL;
+                long q = go + qa + (long) j * SL;
                 ShortVector x0 = ShortVector.fromArray(S, xq, xb), x1 = ShortVector.fromArray(S, xq, xb + SL);
                 for (int i = 0; i < 4; i++) {
                     long at = (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + q;
@@ -370,15 +391,22 @@ final class Int8Matvec {
                 }
             }
             for (int i = 0; i < 4; i++) {
-                IntVector h = IntVector.fromMemorySegment(I, s, (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go, ORDER);
-                FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
-                FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                long at = (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go;
+                FloatVector de, dO;
+                if (six) {
+                    de = FloatVector.fromMemorySegment(F, s, at, ORDER);
+                    dO = FloatVector.fromMemorySegment(F, s, at + 2L * SL, ORDER);
+                } else {
+                    IntVector h = IntVector.fromMemorySegment(I, s, at, ORDER);
+                    de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                    dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                }
                 IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
-                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + L)).fma(dO, c);
+                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + oddD)).fma(dO, c);
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -393,28 +421,30 @@ final class Int8Matvec {
             c = c.add(c.rearrange(SWAP1));
             float total = c.lane(0);
             int r = i == 0 ? r0 : i == 1 ? r1 : i == 2 ? r2 : r3;
-            if (w.tailBlocks > 0)
+            if (w.tailBlocks > 0) // Q8_0 only: Q6_K rows are whole groups
                 total += VectorKernels.dotQ8_0(s, r * w.rowBytes + (long) w.groups * Q8_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
             out[o + r * stride] = total;
         }
     }
 
-    /** Groups [g0, g1) of row {@code row} of a repacked Q8_0 matrix with tokens t .. t+3, as {@link #dot4Q4}. */
-    static void dot4Q8_0(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
+    /** Groups [g0, g1) of row {@code row} of a repacked Q8_0 or Q6_K matrix with tokens t .. t+3, as {@link #dot4Q4}. */
+    static void dot4Q8(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
+        boolean six = w.type == DType.Q6_K;
+        int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d;
         int cols = in.cols, nb = in.blocks;
         FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
         for (int g = g0; g < g1; g++) {
-            long go = off + (long) g * Q8_GROUP;
-            int gb = t * nb + g * SL;
+            long go = off + (long) g * gs;
+            int gb = t * nb + g * (six ? L : SL);
             IntVector e0 = IntVector.zero(I), o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0;
-            for (int j = 0; j < 32; j += 2) {
-                int xb = t * cols + g * 32 * SL + j * SL;
-                long q = go + 2L * SL + (long) j * SL;
+            for (int j = 0; j < steps; j += 2) {
+                int xb = t * cols + g * steps * SL + j * SL;
+                long q = go + qa + (long) j * SL;
                 ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q + SL, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
@@ -431,17 +461,23 @@ final class Int8Matvec {
                 e3 = e3.add(p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 o3 = o3.add(p3.lanewise(VectorOperators.ASHR, 16));
             }
-            IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
-            FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
-            FloatVector dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                    .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+            FloatVector de, dO;
+            if (six) {
+                de = FloatVector.fromMemorySegment(F, s, go, ORDER);
+                dO = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
+            } else {
+                IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
+                de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                        .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+            }
             for (int i = 0; i < 4; i++) {
                 IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3;
                 int at = gb + i * nb;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
-                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + L)).fma(dO, c);
+                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + oddD)).fma(dO, c);
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -455,7 +491,7 @@ final class Int8Matvec {
     }
 
     /**
-     * The end of {@link #dot4Q4} or {@link #dot4Q8_0} for row r and tokens t .. t+3: each token's accumulator (acc[ao +
+     * The end of {@link #dot4Q4} or {@link #dot4Q8} for row r and tokens t .. t+3: each token's accumulator (acc[ao +
      * i·L ..]) summed over its lanes as {@link #rows4Q4} does, plus the blocks outside the groups, into out[o + i·stride].
      */
     private static void finish4(Int8Matrix w, long r, Input in, int t, float[] acc, int ao, float[] out, int o, int stride) {
@@ -484,10 +520,10 @@ final class Int8Matvec {
     /**
      * out[outOff + t·stride + r] for rows [r0, r1) and all prepared tokens: blocks of rows against tiles of four tokens,
      * the k axis in chunks, so a tile's activations for a chunk (in L1) serve a block of rows. The accumulators wait in
-     * memory between chunks: the same operations per token as {@link #rows4Q4} and {@link #rows4Q8_0}.
+     * memory between chunks: the same operations per token as {@link #rows4Q4} and {@link #rows4Q8}.
      */
     static void rows(Int8Matrix w, Input in, int r0, int r1, float[] out, int outOff, int stride) {
-        boolean q4 = w.type != DType.Q8_0;
+        boolean q4 = !bytesKernel(w.type);
         int n = in.tokens;
         float[] acc = new float[ROW_BLOCK * 4 * L];
         for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
@@ -499,7 +535,7 @@ final class Int8Matvec {
                     int g1 = Math.min(w.groups, g0 + GROUP_CHUNK);
                     for (int r = rb; r < re; r++) {
                         if (q4) dot4Q4(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
-                        else dot4Q8_0(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
+                        else dot4Q8(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
                     }
                 }
                 for (int r = rb; r < re; r++) finish4(w, r, in, t, acc, (r - rb) * 4 * L, out, outOff + t * stride + r, stride);
@@ -515,7 +551,7 @@ final class Int8Matvec {
     private static void rowsOfToken(Int8Matrix w, Input in, int t, int r0, int r1, float[] out, int o) {
         for (int r = r0, last = r1 - 1; r < r1; r += 4) {
             int b = Math.min(r + 1, last), c = Math.min(r + 2, last), d = Math.min(r + 3, last);
-            if (w.type == DType.Q8_0) rows4Q8_0(w, r, b, c, d, in, t, out, o, 1);
+            if (bytesKernel(w.type)) rows4Q8(w, r, b, c, d, in, t, out, o, 1);
             else rows4Q4(w, r, b, c, d, in, t, out, o, 1);
         }
     }
@@ -523,18 +559,17 @@ final class Int8Matvec {
     /** matvec's rows [r0, r1): in fours, from four quarters of the range (see {@link #rows4Q4}). */
     static void matvecRows(Int8Matrix w, Input in, int r0, int r1, float[] out, int outOff) {
         int quarter = (r1 - r0) / 4;
-        if (w.type != DType.Q8_0) {
-            for (int i = 0; i < quarter; i++) {
-                int r = r0 + i;
-                rows4Q4(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
-            }
-            rowsOfToken(w, in, 0, r0 + 4 * quarter, r1, out, outOff);
-        } else {
-            for (int i = 0; i < quarter; i++) {
-                int r = r0 + i;
-                rows4Q8_0(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
-            }
-            rowsOfToken(w, in, 0, r0 + 4 * quarter, r1, out, outOff);
+        boolean q8 = bytesKernel(w.type);
+        for (int i = 0; i < quarter; i++) {
+            int r = r0 + i;
+            if (q8) rows4Q8(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
+            else rows4Q4(w, r, r + quarter, r + 2 * quarter, r + 3 * quarter, in, 0, out, outOff, 1);
         }
+        rowsOfToken(w, in, 0, r0 + 4 * quarter, r1, out, outOff);
+    }
+
+    /** Whether a matrix of {@code type} runs the byte-quant kernels (Q8_0, Q6_K) rather than the nibble ones. */
+    private static boolean bytesKernel(DType type) {
+        return type == DType.Q8_0 || type == DType.Q6_K;
     }
 }
