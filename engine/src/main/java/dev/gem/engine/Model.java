@@ -70,8 +70,8 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Lets the kernels repack the matrices the forward pass multiplies with, where that measurably pays (Q4_0 and Q8_0
-     * for the integer kernels; see Kernels.prepare). The mapped file stays as it is and still serves embedding rows.
+     * Lets the kernels repack the matrices the forward pass multiplies with, where that measurably pays (Q4_0, Q8_0,
+     * Q4_K and Q6_K for the integer kernels; see Kernels.prepare). The mapped file stays as it is and still serves embedding rows.
      */
     private void prepareMatrices() {
         java.util.List<dev.gem.tensor.Tensor> matrices = new java.util.ArrayList<>();
