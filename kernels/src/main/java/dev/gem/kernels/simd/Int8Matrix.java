@@ -42,7 +42,7 @@ final class Int8Matrix {
         this.cols = cols;
         this.groups = cols / (type == DType.Q6_K ? 16 : 32) / SL;
         this.tailBlocks = cols / 32 % SL;
-        this.groupBytes = switch (type) {
+        this.groupBytes = switch (type) { // the kernel layout, see layout()
             case Q4_0 -> Q4_GROUP;
             case Q8_0 -> Q8_GROUP;
             case Q4_K -> Q4K_GROUP;
@@ -52,22 +52,37 @@ final class Int8Matrix {
     }
 
     /**
-     * Whether {@code t} has the shape the kernels take: a Q4_0 or Q8_0 matrix with rows of at least one group, or a Q4_K
-     * or Q6_K matrix whose rows are whole groups of SL blocks of 32 (their kernels have no tail path: other rows go to
-     * the float kernel).
+     * Whether {@code t} has the shape the kernels take: a matrix repacked as Q4_0 or Q8_0 with rows of at least one
+     * group, or as Q4_K or Q6_K with rows of whole groups of SL blocks of 32 (those kernels have no tail path: other
+     * rows go to the float kernel).
      */
     static boolean fits(Tensor t) {
         if (t.rank() != 2 || t.cols() / 32 < SL) return false;
-        return switch (t.type()) {
-            case Q4_0, Q8_0 -> true;
-            case Q4_K, Q6_K -> t.cols() / 32 % SL == 0;
-            default -> false;
+        DType layout = layout(t.type());
+        return layout == DType.Q4_0 || layout == DType.Q8_0 || layout != null && t.cols() / 32 % SL == 0;
+    }
+
+    /**
+     * The kernel layout a type is repacked into, or null. Q5_0 and IQ4_NL convert exactly to Q8_0 (their values are
+     * an fp16 scale times an integer within ±127), Q4_1 to Q4_K's (scale and min per block of 32).
+     */
+    static DType layout(DType type) {
+        return switch (type) {
+            case Q4_0 -> DType.Q4_0;
+            case Q8_0, Q5_0, IQ4_NL -> DType.Q8_0;
+            case Q4_K, Q4_1 -> DType.Q4_K;
+            case Q6_K -> DType.Q6_K;
+            default -> null;
         };
     }
 
     /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin, Q6_K d at its end. */
     private static int[] scaleOffsets(DType type) {
-        return type == DType.Q4_K ? new int[] {0, 2} : type == DType.Q6_K ? new int[] {208} : new int[] {0};
+        return switch (type) {
+            case Q4_K, Q4_1 -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> new int[] {0};
+        };
     }
 
     /**
@@ -80,27 +95,34 @@ final class Int8Matrix {
         int rows = t.rows(), cols = t.cols();
         long rowBytes = t.rowBytes();
         MemorySegment src = t.data();
-        DType type = t.type();
-        for (long b = 0, blocks = t.elementCount() / type.blockSize, stride = type.blockBytes; b < blocks; b++)
-            for (int at : scaleOffsets(type)) {
+        DType source = t.type(), type = layout(source);
+        for (long b = 0, blocks = t.elementCount() / source.blockSize, stride = source.blockBytes; b < blocks; b++)
+            for (int at : scaleOffsets(source)) {
                 int exponent = (src.get(dev.gem.tensor.LE.SHORT, b * stride + at) >>> 10) & 0x1f;
                 if (exponent == 31) return null;
             }
         long packedRowBytes = switch (type) {
             case Q4_K -> (long) cols / 32 / SL * Q4K_GROUP;
             case Q6_K -> (long) cols / 16 / SL * Q6K_GROUP;
+            case Q8_0 -> (long) cols / 32 * 34;
             default -> rowBytes;
         };
         MemorySegment dst = Arena.ofAuto().allocate(packedRowBytes * rows, 64);
         Int8Matrix m = new Int8Matrix(type, dst, packedRowBytes, rows, cols);
         pool.forRange(rows, cols, (start, end) -> {
-            byte[] in = new byte[(int) rowBytes], out = new byte[(int) packedRowBytes];
+            byte[] file = new byte[(int) rowBytes], out = new byte[(int) packedRowBytes];
+            byte[] q8 = source == DType.Q5_0 || source == DType.IQ4_NL ? new byte[(int) packedRowBytes] : null;
             for (int r = start; r < end; r++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * rowBytes, in, 0, in.length);
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * rowBytes, file, 0, file.length);
+                byte[] in = file;
+                if (q8 != null) {
+                    toQ8_0(source, file, q8, cols / 32);
+                    in = q8;
+                }
                 switch (type) {
                     case Q4_0 -> m.packRowQ4_0(in, out);
                     case Q8_0 -> m.packRowQ8_0(in, out);
-                    case Q4_K -> m.packRowQ4_K(in, out);
+                    case Q4_K -> m.packRowAffine(source, in, out);
                     default -> m.packRowQ6_K(in, out);
                 }
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * packedRowBytes, out.length);
@@ -132,26 +154,52 @@ final class Int8Matrix {
         System.arraycopy(in, done, out, done, in.length - done);
     }
 
+    /** ggml's kvalues_iq4nl: IQ4_NL's 16 levels. */
+    private static final byte[] IQ4_LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+    /** A row of Q5_0 (d·(q - 16), q of 5 bits) or IQ4_NL (d·level) blocks as the Q8_0 blocks of the same values. */
+    private static void toQ8_0(DType source, byte[] in, byte[] out, int blocks) {
+        int size = source.blockBytes;
+        for (int b = 0; b < blocks; b++) {
+            int i = b * size, o = b * 34;
+            out[o] = in[i];
+            out[o + 1] = in[i + 1];
+            int qh = source == DType.Q5_0 ? (in[i + 2] & 0xff | (in[i + 3] & 0xff) << 8 | (in[i + 4] & 0xff) << 16 | in[i + 5] << 24) : 0;
+            int qs = i + (source == DType.Q5_0 ? 6 : 2);
+            for (int j = 0; j < 32; j++) {
+                int nibble = (in[qs + j % 16] & 0xff) >>> (j < 16 ? 0 : 4) & 0xf;
+                out[o + 2 + j] = source == DType.Q5_0 ? (byte) ((nibble | (qh >>> j & 1) << 4) - 16) : IQ4_LEVELS[nibble];
+            }
+        }
+    }
+
     /**
-     * Q4_K: per group, the SL blocks' scales d·scale as floats ("even blocks then odd blocks", as the kernel's 32-bit
-     * lanes take them), then their mins dmin·min negated (so the kernel adds them with one multiply-add), then the
-     * unsigned quants nibble-packed as Q4_0's. Both products are exact in float (11-bit by 6-bit mantissas).
+     * Q4_K, and Q4_1 in its layout: per group, the SL blocks' scales as floats ("even blocks then odd blocks", as the
+     * kernel's 32-bit lanes take them), then their mins as floats, then the unsigned quants nibble-packed as Q4_0's.
+     * A value is scale·q + min: for Q4_K scale = d·scale and min = -dmin·min, both exact in float (11-bit by 6-bit
+     * mantissas); for Q4_1 its fp16 d and m.
      */
-    private void packRowQ4_K(byte[] in, byte[] out) {
+    private void packRowAffine(DType source, byte[] in, byte[] out) {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        boolean k = source == DType.Q4_K;
         for (int g = 0; g < groups; g++) {
             int go = g * Q4K_GROUP;
             for (int b = 0; b < SL; b++) {
-                int block = g * SL + b, sb = block / 8 * 144, j = block % 8;
+                int block = g * SL + b, sb = k ? block / 8 * 144 : block * 20, j = k ? block % 8 : 0;
                 float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
-                float dmin = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
+                float m = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
                 int slot = (b % 2) * (SL / 2) + b / 2;
-                o.putFloat(go + 4 * slot, d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j));
-                o.putFloat(go + 4 * SL + 4 * slot, -(dmin * dev.gem.quant.PackedScales6.min(in, sb + 4, j)));
-                int qs = sb + 16 + 32 * (j / 2), shift = 4 * (j % 2);
+                o.putFloat(go + 4 * slot, k ? d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j) : d);
+                o.putFloat(go + 4 * SL + 4 * slot, k ? -(m * dev.gem.quant.PackedScales6.min(in, sb + 4, j)) : m);
+                // Q4_K: 64 values share 32 bytes (low nibbles, then high); Q4_1: 32 share 16, as Q4_0's
+                int qs = k ? sb + 16 + 32 * (j / 2) : sb + 4;
                 for (int v = 0; v < 8; v++) {
                     int lane = 0;
-                    for (int p = 0; p < 4; p++) lane |= ((in[qs + v + 8 * p] & 0xff) >>> shift & 0xf) << (4 * p);
+                    for (int p = 0; p < 4; p++) {
+                        int e = v + 8 * p;
+                        int q = k ? (in[qs + e] & 0xff) >>> 4 * (j % 2) : (in[qs + e % 16] & 0xff) >>> (e < 16 ? 0 : 4);
+                        lane |= (q & 0xf) << (4 * p);
+                    }
                     o.putShort(go + 8 * SL + v * 2 * SL + 2 * b, (short) lane);
                 }
             }
