@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static dev.gem.kernels.simd.Int8Matvec.Q4K_GROUP;
+import static dev.gem.kernels.simd.Int8Matvec.Q5K_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q6K_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q4_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q8_GROUP;
@@ -46,9 +47,10 @@ final class Int8Matrix {
             case Q4_0 -> Q4_GROUP;
             case Q8_0 -> Q8_GROUP;
             case Q4_K -> Q4K_GROUP;
+            case Q5_K -> Q5K_GROUP;
             default -> Q6K_GROUP;
         };
-        this.quantAt = type == DType.Q4_K ? 8 * SL : type == DType.Q6_K ? 4 * SL : 2 * SL;
+        this.quantAt = type == DType.Q4_K || type == DType.Q5_K ? 8 * SL : type == DType.Q6_K ? 4 * SL : 2 * SL;
     }
 
     /**
@@ -64,13 +66,15 @@ final class Int8Matrix {
 
     /**
      * The kernel layout a type is repacked into, or null. Q5_0 and IQ4_NL convert exactly to Q8_0 (their values are
-     * an fp16 scale times an integer within ±127), Q4_1 to Q4_K's (scale and min per block of 32).
+     * an fp16 scale times an integer within ±127), Q4_1 to Q4_K's (scale and min per block of 32), IQ4_XS to Q5_K's
+     * (bytes with a float scale and min per block of 32; its mins are 0).
      */
     static DType layout(DType type) {
         return switch (type) {
             case Q4_0 -> DType.Q4_0;
             case Q8_0, Q5_0, IQ4_NL -> DType.Q8_0;
             case Q4_K, Q4_1 -> DType.Q4_K;
+            case Q5_K, IQ4_XS -> DType.Q5_K;
             case Q6_K -> DType.Q6_K;
             default -> null;
         };
@@ -79,7 +83,7 @@ final class Int8Matrix {
     /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin, Q6_K d at its end. */
     private static int[] scaleOffsets(DType type) {
         return switch (type) {
-            case Q4_K, Q4_1 -> new int[] {0, 2};
+            case Q4_K, Q4_1, Q5_K -> new int[] {0, 2};
             case Q6_K -> new int[] {208};
             default -> new int[] {0};
         };
@@ -104,6 +108,7 @@ final class Int8Matrix {
         long packedRowBytes = switch (type) {
             case Q4_K -> (long) cols / 32 / SL * Q4K_GROUP;
             case Q6_K -> (long) cols / 16 / SL * Q6K_GROUP;
+            case Q5_K -> (long) cols / 32 / SL * Q5K_GROUP;
             case Q8_0 -> (long) cols / 32 * 34;
             default -> rowBytes;
         };
@@ -123,6 +128,7 @@ final class Int8Matrix {
                     case Q4_0 -> m.packRowQ4_0(in, out);
                     case Q8_0 -> m.packRowQ8_0(in, out);
                     case Q4_K -> m.packRowAffine(source, in, out);
+                    case Q5_K -> m.packRowAffineBytes(source, in, out);
                     default -> m.packRowQ6_K(in, out);
                 }
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * packedRowBytes, out.length);
@@ -223,6 +229,46 @@ final class Int8Matrix {
                     int low = (in[sb + 64 * h + l + 32 * (s % 2)] & 0xff) >>> (4 * (s / 2)) & 0xf;
                     int high = (in[sb + 128 + 32 * h + l] & 0xff) >>> (2 * s) & 3;
                     out[go + 4 * SL + j * SL + b] = (byte) ((low | high << 4) - 32);
+                }
+            }
+        }
+    }
+
+    /**
+     * Q5_K, and IQ4_XS in its layout: per group of SL blocks of 32, their scales as floats ("even blocks then odd
+     * blocks"), their mins as floats, then the quants as bytes, Q8_0's way. Q5_K: scale d·scale, min -dmin·min, quants
+     * 0..31; IQ4_XS: scale d·(scale - 32), min 0, quants its levels (±127). All exact.
+     */
+    private void packRowAffineBytes(DType source, byte[] in, byte[] out) {
+        java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        boolean five = source == DType.Q5_K;
+        for (int g = 0; g < groups; g++) {
+            int go = g * Q5K_GROUP;
+            for (int b = 0; b < SL; b++) {
+                int block = g * SL + b, sb = block / 8 * source.blockBytes, j = block % 8;
+                float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
+                int slot = (b % 2) * (SL / 2) + b / 2;
+                float scale, min = 0;
+                if (five) {
+                    float dmin = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
+                    scale = d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j);
+                    min = -(dmin * dev.gem.quant.PackedScales6.min(in, sb + 4, j));
+                } else {
+                    int low = (in[sb + 4 + j / 2] & 0xff) >>> (4 * (j % 2)) & 0xf;
+                    int high = ((in[sb + 2] & 0xff | (in[sb + 3] & 0xff) << 8) >>> (2 * j)) & 3;
+                    scale = d * ((low | high << 4) - 32);
+                }
+                o.putFloat(go + 4 * slot, scale);
+                o.putFloat(go + 4 * SL + 4 * slot, min);
+                for (int e = 0; e < 32; e++) {
+                    int q;
+                    if (five) { // low nibble as Q4_K's, fifth bit j of qh[e]
+                        q = (in[sb + 48 + 32 * (j / 2) + e] & 0xff) >>> (4 * (j % 2)) & 0xf;
+                        q |= ((in[sb + 16 + e] & 0xff) >>> j & 1) << 4;
+                    } else {    // nibbles as IQ4_NL's, 16 bytes per block
+                        q = IQ4_LEVELS[(in[sb + 8 + 16 * j + e % 16] & 0xff) >>> (e < 16 ? 0 : 4) & 0xf];
+                    }
+                    out[go + 8 * SL + e * SL + b] = (byte) q;
                 }
             }
         }

@@ -45,6 +45,8 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  * then the quants as Q4_0's: 24 bytes per block. A block's value is scale·q + min, so its dot product is
  * scale·Σq·x + min·Σx; Σx comes with the activations. Rows must be whole groups.</li>
  * <li>Q8_0: 32 vectors of {@code SL} bytes; vector {@code j}, lane {@code b} is quant {@code j} of block {@code b}.</li>
+ * <li>Q5_K: the {@code SL} scales d·scale as floats, their mins -dmin·min as floats, then the quants (0..31) as
+ * Q8_0's: 40 bytes per block. A block's dot product is scale·Σq·x + min·Σx, as Q4_K's. Rows must be whole groups.</li>
  * <li>Q6_K, in blocks of 16 (its scale blocks): the {@code SL} scales d·scale as floats, then 16 vectors of {@code SL}
  * bytes holding quant - 32 as Q8_0's hold their quants: 20 bytes per block. Rows must be whole groups of 32-blocks.</li>
  * </ul>
@@ -70,10 +72,10 @@ final class Int8Matvec {
 
     /**
      * Bytes of a Q4_0 group (18 per block, as in the file), a Q8_0 group (34 per block), a repacked Q4_K group (24 per
-     * block of 32: float scale, float min, 16 bytes of quants) and a repacked Q6_K group (20 per block of 16: float
-     * scale, 16 quant bytes).
+     * block of 32: float scale, float min, 16 bytes of quants), a repacked Q6_K group (20 per block of 16: float
+     * scale, 16 quant bytes) and a repacked Q5_K group (40 per block of 32: float scale, float min, 32 quant bytes).
      */
-    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL, Q4K_GROUP = 24 * SL, Q6K_GROUP = 20 * SL;
+    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL, Q4K_GROUP = 24 * SL, Q6K_GROUP = 20 * SL, Q5K_GROUP = 40 * SL;
 
     /**
      * Activations of n tokens rounded to 8-bit integers per block of 32 and laid out for the weight type's kernel:
@@ -147,12 +149,12 @@ final class Int8Matvec {
 
     /**
      * Where element j of the group's block {@code lane} goes among the group's 32·SL activations. Q4_0, Q4_K: vector
-     * j % 8, nibble j / 8 (as the weights' nibbles). Q8_0: vector j. Q6_K, in blocks of 16: the first SL/2 blocks of 32
+     * j % 8, nibble j / 8 (as the weights' nibbles). Q8_0, Q5_K: vector j. Q6_K, in blocks of 16: the first SL/2 blocks of 32
      * fill the first half (two lanes each, vector j % 16), the others the second.
      */
     private static int position(DType type, int lane, int j) {
         return switch (type) {
-            case Q8_0 -> j * SL + lane;
+            case Q8_0, Q5_K -> j * SL + lane;
             case Q6_K -> lane / L * 16 * SL + j % 16 * SL + 2 * lane % SL + j / 16;
             default -> (j % 8) * 4 * SL + (j / 8) * SL + lane;
         };
@@ -365,10 +367,10 @@ final class Int8Matvec {
     static void rows4Q8(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
-        boolean six = w.type == DType.Q6_K;
+        boolean six = w.type == DType.Q6_K, mins = w.type == DType.Q5_K, fp16 = w.type == DType.Q8_0;
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
-        float[] d = in.d;
+        float[] d = in.d, sumd = in.sumd;
         int xt = t * in.cols, bt = t * in.blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int g = 0; g < w.groups; g++) {
@@ -393,7 +395,7 @@ final class Int8Matvec {
             for (int i = 0; i < 4; i++) {
                 long at = (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go;
                 FloatVector de, dO;
-                if (six) {
+                if (!fp16) {
                     de = FloatVector.fromMemorySegment(F, s, at, ORDER);
                     dO = FloatVector.fromMemorySegment(F, s, at + 2L * SL, ORDER);
                 } else {
@@ -406,7 +408,9 @@ final class Int8Matvec {
                 IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
+                if (mins) c = FloatVector.fromArray(F, sumd, gb).fma(FloatVector.fromMemorySegment(F, s, at + 4L * SL, ORDER), c);
                 c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + oddD)).fma(dO, c);
+                if (mins) c = FloatVector.fromArray(F, sumd, gb + L).fma(FloatVector.fromMemorySegment(F, s, at + 6L * SL, ORDER), c);
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -431,10 +435,10 @@ final class Int8Matvec {
     static void dot4Q8(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
-        boolean six = w.type == DType.Q6_K;
+        boolean six = w.type == DType.Q6_K, mins = w.type == DType.Q5_K, fp16 = w.type == DType.Q8_0;
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
-        float[] d = in.d;
+        float[] d = in.d, sumd = in.sumd;
         int cols = in.cols, nb = in.blocks;
         FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
@@ -461,8 +465,12 @@ final class Int8Matvec {
                 e3 = e3.add(p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 o3 = o3.add(p3.lanewise(VectorOperators.ASHR, 16));
             }
-            FloatVector de, dO;
-            if (six) {
+            FloatVector de, dO, me = null, mO = null;
+            if (mins) {
+                me = FloatVector.fromMemorySegment(F, s, go + 4L * SL, ORDER);
+                mO = FloatVector.fromMemorySegment(F, s, go + 6L * SL, ORDER);
+            }
+            if (!fp16) {
                 de = FloatVector.fromMemorySegment(F, s, go, ORDER);
                 dO = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
             } else {
@@ -477,7 +485,9 @@ final class Int8Matvec {
                 int at = gb + i * nb;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
+                if (mins) c = FloatVector.fromArray(F, sumd, at).fma(me, c);
                 c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + oddD)).fma(dO, c);
+                if (mins) c = FloatVector.fromArray(F, sumd, at + L).fma(mO, c);
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -568,8 +578,8 @@ final class Int8Matvec {
         rowsOfToken(w, in, 0, r0 + 4 * quarter, r1, out, outOff);
     }
 
-    /** Whether a matrix of {@code type} runs the byte-quant kernels (Q8_0, Q6_K) rather than the nibble ones. */
+    /** Whether a matrix of {@code type} runs the byte-quant kernels (Q8_0, Q6_K, Q5_K) rather than the nibble ones. */
     private static boolean bytesKernel(DType type) {
-        return type == DType.Q8_0 || type == DType.Q6_K;
+        return type == DType.Q8_0 || type == DType.Q6_K || type == DType.Q5_K;
     }
 }
