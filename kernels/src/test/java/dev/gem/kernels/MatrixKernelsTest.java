@@ -78,16 +78,15 @@ class MatrixKernelsTest {
     }
 
     /**
-     * Whether the vector backend should repack {@code w}: Q4_0/Q8_0 (and Q5_0, IQ4_NL, converted to Q8_0) with at least
-     * one full group of blocks per row, Q4_K, Q5_K, Q6_K, Q4_1 and IQ4_XS with rows of whole groups.
+     * Whether the vector backend should repack {@code w}: a type with a repacked form (Q4_0, Q8_0, Q4_1, Q5_0, IQ4_NL,
+     * Q4_K, Q5_K, Q6_K, IQ4_XS) and rows of at least half a group of blocks (rows are padded to whole groups).
      */
     static boolean repackable(Kernels k, Tensor w) {
         if (!(k instanceof VectorKernels)) return false;
         int groupBlocks = k.vectorBits() / 16, blocks = w.cols() / 32;
-        if (blocks < groupBlocks) return false;
+        if (blocks < groupBlocks / 2) return false;
         return switch (w.type()) {
-            case Q4_0, Q8_0, Q5_0, IQ4_NL -> true;
-            case Q4_K, Q6_K, Q4_1, Q5_K, IQ4_XS -> blocks % groupBlocks == 0;
+            case Q4_0, Q8_0, Q5_0, IQ4_NL, Q4_K, Q6_K, Q4_1, Q5_K, IQ4_XS -> true;
             default -> false;
         };
     }

@@ -30,8 +30,8 @@ final class Int8Matrix {
     final MemorySegment data;
     final long rowBytes;
     final int rows, cols;
-    /** Full groups of {@code SL} blocks per row, and blocks after them kept in the original layout. */
-    final int groups, tailBlocks;
+    /** Groups per row (of SL blocks; Q6_K's of SL half-blocks), the last padded with zero blocks where rows end early. */
+    final int groups;
     /** Bytes of one group, and where its quants start (the scales come first). */
     final int groupBytes, quantAt;
 
@@ -41,8 +41,7 @@ final class Int8Matrix {
         this.rowBytes = rowBytes;
         this.rows = rows;
         this.cols = cols;
-        this.groups = cols / (type == DType.Q6_K ? 16 : 32) / SL;
-        this.tailBlocks = cols / 32 % SL;
+        this.groups = (cols / 32 + SL - 1) / SL * (type == DType.Q6_K ? 2 : 1);
         this.groupBytes = switch (type) { // the kernel layout, see layout()
             case Q4_0 -> Q4_GROUP;
             case Q8_0 -> Q8_GROUP;
@@ -54,14 +53,11 @@ final class Int8Matrix {
     }
 
     /**
-     * Whether {@code t} has the shape the kernels take: a matrix repacked as Q4_0 or Q8_0 with rows of at least one
-     * group, or as Q4_K or Q6_K with rows of whole groups of SL blocks of 32 (those kernels have no tail path: other
-     * rows go to the float kernel).
+     * Whether {@code t} is a matrix of a type with a layout here, with rows of at least half a group (rows are padded
+     * to whole groups; shorter ones would more than double the bytes streamed: the float kernel takes them).
      */
     static boolean fits(Tensor t) {
-        if (t.rank() != 2 || t.cols() / 32 < SL) return false;
-        DType layout = layout(t.type());
-        return layout == DType.Q4_0 || layout == DType.Q8_0 || layout != null && t.cols() / 32 % SL == 0;
+        return t.rank() == 2 && layout(t.type()) != null && t.cols() % 32 == 0 && t.cols() / 32 >= SL / 2;
     }
 
     /**
@@ -105,18 +101,14 @@ final class Int8Matrix {
                 int exponent = (src.get(dev.gem.tensor.LE.SHORT, b * stride + at) >>> 10) & 0x1f;
                 if (exponent == 31) return null;
             }
-        long packedRowBytes = switch (type) {
-            case Q4_K -> (long) cols / 32 / SL * Q4K_GROUP;
-            case Q6_K -> (long) cols / 16 / SL * Q6K_GROUP;
-            case Q5_K -> (long) cols / 32 / SL * Q5K_GROUP;
-            case Q8_0 -> (long) cols / 32 * 34;
-            default -> rowBytes;
-        };
+        Int8Matrix shape = new Int8Matrix(type, MemorySegment.NULL, 0, rows, cols);
+        long packedRowBytes = (long) shape.groups * shape.groupBytes;
         MemorySegment dst = Arena.ofAuto().allocate(packedRowBytes * rows, 64);
         Int8Matrix m = new Int8Matrix(type, dst, packedRowBytes, rows, cols);
         pool.forRange(rows, cols, (start, end) -> {
+            // out is reused row after row: the padding blocks are never written, so they stay zero
             byte[] file = new byte[(int) rowBytes], out = new byte[(int) packedRowBytes];
-            byte[] q8 = source == DType.Q5_0 || source == DType.IQ4_NL ? new byte[(int) packedRowBytes] : null;
+            byte[] q8 = source == DType.Q5_0 || source == DType.IQ4_NL ? new byte[cols / 32 * 34] : null;
             for (int r = start; r < end; r++) {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * rowBytes, file, 0, file.length);
                 byte[] in = file;
@@ -141,6 +133,7 @@ final class Int8Matrix {
         for (int g = 0; g < groups; g++) {
             int go = g * Q4_GROUP;
             for (int b = 0; b < SL; b++) {
+                if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int bo = (g * SL + b) * 18;
                 out[go + 2 * b] = in[bo];
                 out[go + 2 * b + 1] = in[bo + 1];
@@ -156,8 +149,6 @@ final class Int8Matrix {
                 }
             }
         }
-        int done = groups * Q4_GROUP;
-        System.arraycopy(in, done, out, done, in.length - done);
     }
 
     /** ggml's kvalues_iq4nl: IQ4_NL's 16 levels. */
@@ -191,6 +182,7 @@ final class Int8Matrix {
         for (int g = 0; g < groups; g++) {
             int go = g * Q4K_GROUP;
             for (int b = 0; b < SL; b++) {
+                if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int block = g * SL + b, sb = k ? block / 8 * 144 : block * 20, j = k ? block % 8 : 0;
                 float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
                 float m = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
@@ -221,6 +213,7 @@ final class Int8Matrix {
         for (int g = 0; g < groups; g++) {
             int go = g * Q6K_GROUP;
             for (int b = 0; b < SL; b++) {
+                if (g * SL + b >= cols / 16) continue; // padding: stays zero
                 int block = g * SL + b, sb = block / 16 * 210, k = block % 16;
                 float d = Float.float16ToFloat((short) (in[sb + 208] & 0xff | in[sb + 209] << 8));
                 o.putFloat(go + 4 * ((b % 2) * (SL / 2) + b / 2), d * in[sb + 192 + k]);
@@ -245,6 +238,7 @@ final class Int8Matrix {
         for (int g = 0; g < groups; g++) {
             int go = g * Q5K_GROUP;
             for (int b = 0; b < SL; b++) {
+                if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int block = g * SL + b, sb = block / 8 * source.blockBytes, j = block % 8;
                 float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
                 int slot = (b % 2) * (SL / 2) + b / 2;
@@ -278,13 +272,12 @@ final class Int8Matrix {
         for (int g = 0; g < groups; g++) {
             int go = g * Q8_GROUP;
             for (int b = 0; b < SL; b++) {
+                if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int bo = (g * SL + b) * 34;
                 out[go + 2 * b] = in[bo];
                 out[go + 2 * b + 1] = in[bo + 1];
                 for (int j = 0; j < 32; j++) out[go + 2 * SL + j * SL + b] = in[bo + 2 + j];
             }
         }
-        int done = groups * Q8_GROUP;
-        System.arraycopy(in, done, out, done, in.length - done);
     }
 }

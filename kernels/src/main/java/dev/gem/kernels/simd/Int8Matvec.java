@@ -43,15 +43,15 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  * (unsigned) quant of element {@code v + 8p} of block {@code b}.</li>
  * <li>Q4_K: first the {@code SL} scales d·scale of the group's blocks of 32 as floats, then their mins as -dmin·min,
  * then the quants as Q4_0's: 24 bytes per block. A block's value is scale·q + min, so its dot product is
- * scale·Σq·x + min·Σx; Σx comes with the activations. Rows must be whole groups.</li>
+ * scale·Σq·x + min·Σx; Σx comes with the activations.</li>
  * <li>Q8_0: 32 vectors of {@code SL} bytes; vector {@code j}, lane {@code b} is quant {@code j} of block {@code b}.</li>
  * <li>Q5_K: the {@code SL} scales d·scale as floats, their mins -dmin·min as floats, then the quants (0..31) as
- * Q8_0's: 40 bytes per block. A block's dot product is scale·Σq·x + min·Σx, as Q4_K's. Rows must be whole groups.</li>
+ * Q8_0's: 40 bytes per block. A block's dot product is scale·Σq·x + min·Σx, as Q4_K's. </li>
  * <li>Q6_K, in blocks of 16 (its scale blocks): the {@code SL} scales d·scale as floats, then 16 vectors of {@code SL}
- * bytes holding quant - 32 as Q8_0's hold their quants: 20 bytes per block. Rows must be whole groups of 32-blocks.</li>
+ * bytes holding quant - 32 as Q8_0's hold their quants: 20 bytes per block.</li>
  * </ul>
- * Blocks of a row that do not fill a group stay in their original layout after the groups and go through the float
- * kernel. The activations are laid out to match ({@link Input}).
+ * A row whose blocks do not fill its last group is padded with zero blocks (scale 0, quants 0; the activations are
+ * padded with zeros too), so every kernel works on whole groups. The activations are laid out to match ({@link Input}).
  *
  * <h2>Lanes as pairs</h2>
  * The 16-bit sums are read as 32-bit lanes, each holding an even block (low half) and the odd block after it (high
@@ -88,31 +88,31 @@ final class Int8Matvec {
         float[] d = new float[0];   // block scales, token t at t·blocks, "even blocks then odd blocks" per group
         int[] sum8 = new int[0];    // 8 · Σ quants of each block (Q4_0's offset of 8), same order
         float[] sumd = new float[0]; // d · Σ quants of each block (meets Q4_K's mins; exact: 11 by 12 bits), same order
-        float[] tail = new float[0]; // blocks after the last full group, rounded and decoded (token t at t·tailLength)
-        int cols, blocks, tokens, tailLength;
+        /** Activations per token, and blocks, both padded to whole groups (padding blocks are zero: scale, quants, sums). */
+        int cols, blocks;
+        int tokens, realCols;
         private float[] last = new float[0];
         private DType lastType;
 
         /**
          * Rounds n tokens of {@code cols} activations (token t at {@code x[xOff + t·cols]}, cols a multiple of 32) for
-         * weights of {@code type} (Q4_0, Q4_K, Q8_0 or Q6_K), on the pool's threads when there are several.
+         * weights of {@code type} (a layout of {@link Int8Matrix#layout}), on the pool's threads when there are several.
          */
         void prepare(dev.gem.kernels.ThreadPool pool, DType type, float[] x, int xOff, int cols, int n) {
-            boolean same = lastType == type && this.cols == cols && tokens == n
+            boolean same = lastType == type && realCols == cols && tokens == n
                     && java.util.Arrays.equals(x, xOff, xOff + n * cols, last, 0, n * cols);
             if (same) return;
-            this.cols = cols;
+            this.realCols = cols;
             this.tokens = n;
-            this.blocks = cols / 32;
-            this.tailLength = 32 * (blocks % SL);
-            if (q.length < n * cols) {
-                q = new short[n * cols];
-                last = new float[n * cols];
+            this.blocks = (cols / 32 + SL - 1) / SL * SL;
+            this.cols = 32 * blocks;
+            if (q.length < n * this.cols) {
+                q = new short[n * this.cols];
                 d = new float[n * blocks];
                 sum8 = new int[n * blocks];
                 sumd = new float[n * blocks];
             }
-            if (tail.length < n * tailLength) tail = new float[n * tailLength];
+            if (last.length < n * cols) last = new float[n * cols];
             if (n == 1) round(type, x, xOff, 0, new int[32]);
             else pool.forRange(n, cols, (t0, t1) -> {
                 int[] block = new int[32];
@@ -123,14 +123,11 @@ final class Int8Matvec {
         }
 
         private void round(DType type, float[] x, int from, int t, int[] block) {
-            int grouped = blocks / SL * SL, qo = t * cols, bo = t * blocks;
-            for (int b = grouped; b < blocks; b++) {
-                float scale = roundBlock(x, from + 32 * b, block);
-                int at = t * tailLength + 32 * (b - grouped);
-                for (int j = 0; j < 32; j++) tail[at + j] = block[j] * scale;
-            }
-            for (int b = 0; b < grouped; b++) {
-                float scale = roundBlock(x, from + 32 * b, block);
+            int real = realCols / 32, qo = t * cols, bo = t * blocks;
+            for (int b = 0; b < blocks; b++) {
+                float scale = 0;
+                if (b < real) scale = roundBlock(x, from + 32 * b, block);
+                else java.util.Arrays.fill(block, 0);
                 int g = b / SL, lane = b % SL;
                 // even blocks first, then odd; Q6_K in block order (both its lanes of a block of 32 take the same scale)
                 int slot = bo + g * SL + (type == DType.Q6_K ? lane : (lane % 2) * L + lane / 2);
@@ -269,8 +266,6 @@ final class Int8Matvec {
             c = c.add(c.rearrange(SWAP1));
             float total = c.lane(0);
             int r = i == 0 ? r0 : i == 1 ? r1 : i == 2 ? r2 : r3;
-            if (w.tailBlocks > 0) // Q4_0 only: Q4_K rows are whole groups
-                total += VectorKernels.dotQ4_0(s, r * w.rowBytes + (long) w.groups * Q4_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
             out[o + r * stride] = total;
         }
     }
@@ -425,8 +420,6 @@ final class Int8Matvec {
             c = c.add(c.rearrange(SWAP1));
             float total = c.lane(0);
             int r = i == 0 ? r0 : i == 1 ? r1 : i == 2 ? r2 : r3;
-            if (w.tailBlocks > 0) // Q8_0 only: Q6_K rows are whole groups
-                total += VectorKernels.dotQ8_0(s, r * w.rowBytes + (long) w.groups * Q8_GROUP, in.tail, t * in.tailLength, w.tailBlocks);
             out[o + r * stride] = total;
         }
     }
@@ -502,23 +495,16 @@ final class Int8Matvec {
 
     /**
      * The end of {@link #dot4Q4} or {@link #dot4Q8} for row r and tokens t .. t+3: each token's accumulator (acc[ao +
-     * i·L ..]) summed over its lanes as {@link #rows4Q4} does, plus the blocks outside the groups, into out[o + i·stride].
+     * i·L ..]) summed over its lanes as {@link #rows4Q4} does, into out[o + i·stride].
      */
-    private static void finish4(Int8Matrix w, long r, Input in, int t, float[] acc, int ao, float[] out, int o, int stride) {
-        long tailAt = r * w.rowBytes + (long) w.groups * (w.type == DType.Q4_0 ? Q4_GROUP : Q8_GROUP);
+    private static void finish4(float[] acc, int ao, float[] out, int o, int stride) {
         for (int i = 0; i < 4; i++) {
             FloatVector c = FloatVector.fromArray(F, acc, ao + i * L);
             c = L > 8 ? c.add(c.rearrange(SWAP8)) : c;
             c = L > 4 ? c.add(c.rearrange(SWAP4)) : c;
             c = c.add(c.rearrange(SWAP2));
             c = c.add(c.rearrange(SWAP1));
-            float total = c.lane(0);
-            if (w.tailBlocks > 0) {
-                int ta = (t + i) * in.tailLength;
-                total += w.type == DType.Q4_0 ? VectorKernels.dotQ4_0(w.data, tailAt, in.tail, ta, w.tailBlocks)
-                        : VectorKernels.dotQ8_0(w.data, tailAt, in.tail, ta, w.tailBlocks);
-            }
-            out[o + i * stride] = total;
+            out[o + i * stride] = c.lane(0);
         }
     }
 
@@ -548,7 +534,7 @@ final class Int8Matvec {
                         else dot4Q8(w, r, in, t, g0, g1, acc, (r - rb) * 4 * L);
                     }
                 }
-                for (int r = rb; r < re; r++) finish4(w, r, in, t, acc, (r - rb) * 4 * L, out, outOff + t * stride + r, stride);
+                for (int r = rb; r < re; r++) finish4(acc, (r - rb) * 4 * L, out, outOff + t * stride + r, stride);
             }
             for (; t < n; t++) rowsOfToken(w, in, t, rb, re, out, outOff + t * stride);
         }
