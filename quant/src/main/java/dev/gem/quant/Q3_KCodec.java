@@ -19,7 +19,8 @@ public final class Q3_KCodec extends BlockwiseCodec {
         super(DType.Q3_K);
     }
 
-    static int scale(byte[] b, int j) {
+    /** Scale j (0..15) of the block at b[0], unbiased: -32..31. */
+    public static int scale(byte[] b, int j) {
         int low = j < 8 ? u8(b, SCALES + j) & 0xf : u8(b, SCALES + j - 8) >>> 4;
         int high = (u8(b, SCALES + 8 + j % 4) >>> (2 * (j / 4))) & 3;
         return (low | high << 4) - 32;

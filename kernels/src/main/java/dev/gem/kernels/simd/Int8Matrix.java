@@ -63,7 +63,8 @@ final class Int8Matrix {
     /**
      * The kernel layout a type is repacked into, or null. Q5_0 and IQ4_NL convert exactly to Q8_0 (their values are
      * an fp16 scale times an integer within ±127), Q4_1 to Q4_K's (scale and min per block of 32), IQ4_XS to Q5_K's
-     * (bytes with a float scale and min per block of 32; its mins are 0).
+     * (bytes with a float scale and min per block of 32; its mins are 0), Q3_K to Q6_K's (bytes with a float scale per
+     * block of 16).
      */
     static DType layout(DType type) {
         return switch (type) {
@@ -71,7 +72,7 @@ final class Int8Matrix {
             case Q8_0, Q5_0, IQ4_NL -> DType.Q8_0;
             case Q4_K, Q4_1 -> DType.Q4_K;
             case Q5_K, IQ4_XS -> DType.Q5_K;
-            case Q6_K -> DType.Q6_K;
+            case Q6_K, Q3_K -> DType.Q6_K;
             default -> null;
         };
     }
@@ -81,6 +82,7 @@ final class Int8Matrix {
         return switch (type) {
             case Q4_K, Q4_1, Q5_K -> new int[] {0, 2};
             case Q6_K -> new int[] {208};
+            case Q3_K -> new int[] {108};
             default -> new int[] {0};
         };
     }
@@ -121,7 +123,7 @@ final class Int8Matrix {
                     case Q8_0 -> m.packRowQ8_0(in, out);
                     case Q4_K -> m.packRowAffine(source, in, out);
                     case Q5_K -> m.packRowAffineBytes(source, in, out);
-                    default -> m.packRowQ6_K(in, out);
+                    default -> m.packRowSixteens(source, in, out);
                 }
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * packedRowBytes, out.length);
             }
@@ -205,23 +207,34 @@ final class Int8Matrix {
     }
 
     /**
-     * Q6_K, in blocks of 16: per group of SL blocks, their scales d·scale as floats ("even blocks then odd blocks"),
-     * then the quants minus 32 as signed bytes, Q8_0's way (vector j, lane b: quant j of block b).
+     * Q6_K, and Q3_K in its layout, in blocks of 16: per group of SL blocks, their scales as floats ("even blocks then
+     * odd blocks"), then the quants as signed bytes, Q8_0's way (vector j, lane b: quant j of block b). Q6_K: scale
+     * d·scale, quant q - 32; Q3_K: scale d·(scale - 32), quant low bits - 4·(no third bit), in -4..3. All exact.
      */
-    private void packRowQ6_K(byte[] in, byte[] out) {
+    private void packRowSixteens(DType source, byte[] in, byte[] out) {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        boolean six = source == DType.Q6_K;
+        byte[] q3 = new byte[DType.Q3_K.blockBytes];
         for (int g = 0; g < groups; g++) {
             int go = g * Q6K_GROUP;
             for (int b = 0; b < SL; b++) {
                 if (g * SL + b >= cols / 16) continue; // padding: stays zero
-                int block = g * SL + b, sb = block / 16 * 210, k = block % 16;
-                float d = Float.float16ToFloat((short) (in[sb + 208] & 0xff | in[sb + 209] << 8));
-                o.putFloat(go + 4 * ((b % 2) * (SL / 2) + b / 2), d * in[sb + 192 + k]);
+                int block = g * SL + b, sb = block / 16 * source.blockBytes, k = block % 16;
+                int dAt = sb + (six ? 208 : 108);
+                float d = Float.float16ToFloat((short) (in[dAt] & 0xff | in[dAt + 1] << 8));
+                if (!six) System.arraycopy(in, sb, q3, 0, q3.length);
+                o.putFloat(go + 4 * ((b % 2) * (SL / 2) + b / 2), d * (six ? in[sb + 192 + k] : dev.gem.quant.Q3_KCodec.scale(q3, k)));
                 for (int j = 0; j < 16; j++) {
-                    int i = 16 * k + j, h = i / 128, s = i % 128 / 32, l = i % 32;
-                    int low = (in[sb + 64 * h + l + 32 * (s % 2)] & 0xff) >>> (4 * (s / 2)) & 0xf;
-                    int high = (in[sb + 128 + 32 * h + l] & 0xff) >>> (2 * s) & 3;
-                    out[go + 4 * SL + j * SL + b] = (byte) ((low | high << 4) - 32);
+                    int i = 16 * k + j, h = i / 128, s = i % 128 / 32, l = i % 32, q;
+                    if (six) {
+                        int low = (in[sb + 64 * h + l + 32 * (s % 2)] & 0xff) >>> (4 * (s / 2)) & 0xf;
+                        int high = (in[sb + 128 + 32 * h + l] & 0xff) >>> (2 * s) & 3;
+                        q = (low | high << 4) - 32;
+                    } else { // low two bits as Q2_K's, third bit i/32 of hmask[i % 32]
+                        int low = (in[sb + 32 + 32 * h + l] & 0xff) >>> (2 * s) & 3;
+                        q = low - ((in[sb + l] & 0xff) >>> (i / 32) & 1 ^ 1) * 4;
+                    }
+                    out[go + 4 * SL + j * SL + b] = (byte) q;
                 }
             }
         }
