@@ -70,8 +70,12 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * Lets the kernels repack the matrices the forward pass multiplies with, where that measurably pays (Q4_0, Q8_0,
-     * Q4_K and Q6_K for the integer kernels; see Kernels.prepare). The mapped file stays as it is and still serves embedding rows.
+     * Lets the kernels repack the matrices the forward pass multiplies with, where that measurably pays (see
+     * Kernels.prepare). The mapped file stays as it is and still serves embedding rows.
+     *
+     * <p>The copies live in native memory, which the JVM caps (-XX:MaxDirectMemorySize, by default the heap limit). When
+     * the next copy does not fit, it and the remaining matrices stay zero-copy: the model still runs, slower, and a
+     * warning says how to give it room.
      */
     private void prepareMatrices() {
         java.util.List<dev.gem.tensor.Tensor> matrices = new java.util.ArrayList<>();
@@ -82,7 +86,19 @@ public final class Model implements AutoCloseable {
         for (Weights.Layer l : weights.layers)
             for (dev.gem.tensor.Tensor[] experts : new dev.gem.tensor.Tensor[][] {l.gateExp, l.upExp, l.downExp})
                 if (experts != null) java.util.Collections.addAll(matrices, experts);
-        for (dev.gem.tensor.Tensor t : matrices) if (t != null) kernels.prepare(pool, t);
+        matrices.removeIf(java.util.Objects::isNull);
+        for (int i = 0; i < matrices.size(); i++) {
+            try {
+                kernels.prepare(pool, matrices.get(i));
+            } catch (OutOfMemoryError e) {
+                LOG.warning(file.name() + ": not enough native memory to repack the weights for the fast kernels ("
+                        + e.getMessage() + "); " + (matrices.size() - i) + " of " + matrices.size()
+                        + " matrices stay in the file's layout and run slower. Give the JVM more, e.g. "
+                        + "java -XX:MaxDirectMemorySize=<size of the model, twice for K-quants> -jar gem.jar ..., "
+                        + "or pass --no-repack to skip repacking.");
+                return;
+            }
+        }
     }
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Model.class.getName());

@@ -29,7 +29,7 @@ public final class ModelArgs {
             description = "KV cache storage: f16 (half the memory, as llama.cpp) or f32 (default: ${DEFAULT-VALUE})")
     String kvType;
 
-    @Option(names = "--no-repack", description = "read every weight from the mapped file (less memory; Q4_0/Q8_0/Q4_K/Q6_K run slower)")
+    @Option(names = "--no-repack", description = "read every weight from the mapped file (less memory; quantized models run 2-6x slower)")
     boolean noRepack;
 
     ModelOptions options() {
