@@ -63,7 +63,7 @@ final class Int8Matrix {
     /**
      * The kernel layout a type is repacked into, or null. Q5_0 and IQ4_NL convert exactly to Q8_0 (their values are
      * an fp16 scale times an integer within ±127), Q4_1 to Q4_K's (scale and min per block of 32), IQ4_XS to Q5_K's
-     * (bytes with a float scale and min per block of 32; its mins are 0), Q3_K to Q6_K's (bytes with a float scale per
+     * (bytes with a float scale and min per block of 32; its mins are 0), Q5_1 to Q5_K's too, Q3_K to Q6_K's (bytes with a float scale per
      * block of 16).
      */
     static DType layout(DType type) {
@@ -71,7 +71,7 @@ final class Int8Matrix {
             case Q4_0 -> DType.Q4_0;
             case Q8_0, Q5_0, IQ4_NL -> DType.Q8_0;
             case Q4_K, Q4_1 -> DType.Q4_K;
-            case Q5_K, IQ4_XS -> DType.Q5_K;
+            case Q5_K, IQ4_XS, Q5_1 -> DType.Q5_K;
             case Q6_K, Q3_K -> DType.Q6_K;
             default -> null;
         };
@@ -80,7 +80,7 @@ final class Int8Matrix {
     /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin, Q6_K d at its end. */
     private static int[] scaleOffsets(DType type) {
         return switch (type) {
-            case Q4_K, Q4_1, Q5_K -> new int[] {0, 2};
+            case Q4_K, Q4_1, Q5_K, Q5_1 -> new int[] {0, 2};
             case Q6_K -> new int[] {208};
             case Q3_K -> new int[] {108};
             default -> new int[] {0};
@@ -241,12 +241,26 @@ final class Int8Matrix {
     }
 
     /**
-     * Q5_K, and IQ4_XS in its layout: per group of SL blocks of 32, their scales as floats ("even blocks then odd
-     * blocks"), their mins as floats, then the quants as bytes, Q8_0's way. Q5_K: scale d·scale, min -dmin·min, quants
-     * 0..31; IQ4_XS: scale d·(scale - 32), min 0, quants its levels (±127). All exact.
+     * Q5_K, and IQ4_XS and Q5_1 in its layout: per group of SL blocks of 32, their scales as floats ("even blocks then
+     * odd blocks"), their mins as floats, then the quants as bytes, Q8_0's way. Q5_K: scale d·scale, min -dmin·min,
+     * quants 0..31; IQ4_XS: scale d·(scale - 32), min 0, quants its levels (±127); Q5_1: its d and m, quants 0..31.
+     * All exact.
      */
     private void packRowAffineBytes(DType source, byte[] in, byte[] out) {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        if (source == DType.Q5_1) {
+            for (int block = 0; block < cols / 32; block++) {
+                int i = block * 24, go = block / SL * Q5K_GROUP, b = block % SL, slot = (b % 2) * (SL / 2) + b / 2;
+                o.putFloat(go + 4 * slot, Float.float16ToFloat((short) (in[i] & 0xff | in[i + 1] << 8)));
+                o.putFloat(go + 4 * SL + 4 * slot, Float.float16ToFloat((short) (in[i + 2] & 0xff | in[i + 3] << 8)));
+                int qh = in[i + 4] & 0xff | (in[i + 5] & 0xff) << 8 | (in[i + 6] & 0xff) << 16 | in[i + 7] << 24;
+                for (int e = 0; e < 32; e++) {
+                    int low = (in[i + 8 + e % 16] & 0xff) >>> (e < 16 ? 0 : 4) & 0xf;
+                    out[go + 8 * SL + e * SL + b] = (byte) (low | (qh >>> e & 1) << 4);
+                }
+            }
+            return;
+        }
         boolean five = source == DType.Q5_K;
         for (int g = 0; g < groups; g++) {
             int go = g * Q5K_GROUP;
