@@ -222,19 +222,18 @@ final class Int8Matrix {
                 int block = g * SL + b, sb = block / 16 * source.blockBytes, k = block % 16;
                 int dAt = sb + (six ? 208 : 108);
                 float d = Float.float16ToFloat((short) (in[dAt] & 0xff | in[dAt + 1] << 8));
-                if (!six) System.arraycopy(in, sb, q3, 0, q3.length);
+                if (!six && k == 0) System.arraycopy(in, sb, q3, 0, q3.length);
                 o.putFloat(go + 4 * ((b % 2) * (SL / 2) + b / 2), d * (six ? in[sb + 192 + k] : dev.gem.quant.Q3_KCodec.scale(q3, k)));
-                for (int j = 0; j < 16; j++) {
-                    int i = 16 * k + j, h = i / 128, s = i % 128 / 32, l = i % 32, q;
-                    if (six) {
-                        int low = (in[sb + 64 * h + l + 32 * (s % 2)] & 0xff) >>> (4 * (s / 2)) & 0xf;
-                        int high = (in[sb + 128 + 32 * h + l] & 0xff) >>> (2 * s) & 3;
-                        q = (low | high << 4) - 32;
-                    } else { // low two bits as Q2_K's, third bit i/32 of hmask[i % 32]
-                        int low = (in[sb + 32 + 32 * h + l] & 0xff) >>> (2 * s) & 3;
-                        q = low - ((in[sb + l] & 0xff) >>> (i / 32) & 1 ^ 1) * 4;
-                    }
-                    out[go + 4 * SL + j * SL + b] = (byte) q;
+                // elements 16k .. 16k+15: half h, quarter s, position l0 + j in the quarter
+                int h = k / 8, s = k % 8 / 2, l0 = 16 * (k % 2), at = go + 4 * SL + b;
+                if (six) {
+                    int low = sb + 64 * h + 32 * (s % 2) + l0, high = sb + 128 + 32 * h + l0;
+                    for (int j = 0; j < 16; j++)
+                        out[at + j * SL] = (byte) (((in[low + j] & 0xff) >>> (4 * (s / 2)) & 0xf | ((in[high + j] & 0xff) >>> (2 * s) & 3) << 4) - 32);
+                } else { // low two bits as Q2_K's, third bit k/2 of hmask[l], cleared meaning -4
+                    int low = sb + 32 + 32 * h + l0, mask = sb + l0;
+                    for (int j = 0; j < 16; j++)
+                        out[at + j * SL] = (byte) (((in[low + j] & 0xff) >>> (2 * s) & 3) - (((in[mask + j] & 0xff) >>> (k / 2) & 1) ^ 1) * 4);
                 }
             }
         }
