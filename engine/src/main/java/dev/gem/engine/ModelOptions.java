@@ -15,8 +15,8 @@ import dev.gem.tensor.DType;
  * @param kvType      how the KV cache stores keys and values: {@link DType#F16} (default, as llama.cpp: half the memory)
  *                    or {@link DType#F32} (exact; what the llama.cpp reference fixtures were made with)
  * @param repack      let the kernels keep repacked copies of the matrices where that is faster (default; Q4_0, Q8_0,
- *                    Q4_1, Q5_0, IQ4_NL, the K-quants but Q2_K, IQ4_XS: about the model's size in extra native memory,
- *                    1.3–2.9 times it for the K-quants and IQ types); false reads every weight from the mapped file
+ *                    Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, the K-quants: about the model's size in extra native memory,
+ *                    1.3–4.6 times it for the K-quants and IQ types); false reads every weight from the mapped file
  *                    (zero-copy, for devices short of memory). Copies that do not fit under the JVM's native memory
  *                    cap (-XX:MaxDirectMemorySize) are skipped with a warning.
  */

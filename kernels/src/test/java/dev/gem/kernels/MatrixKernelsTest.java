@@ -79,14 +79,14 @@ class MatrixKernelsTest {
 
     /**
      * Whether the vector backend should repack {@code w}: a type with a repacked form (Q4_0, Q8_0, Q4_1, Q5_0, Q5_1, IQ4_NL,
-     * Q4_K, Q5_K, Q6_K, IQ4_XS, Q3_K) and rows of at least half a group of blocks (rows are padded to whole groups).
+     * Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS) and rows of at least half a group of blocks (rows are padded to whole groups).
      */
     static boolean repackable(Kernels k, Tensor w) {
         if (!(k instanceof VectorKernels)) return false;
         int groupBlocks = k.vectorBits() / 16, blocks = w.cols() / 32;
         if (blocks < groupBlocks / 2) return false;
         return switch (w.type()) {
-            case Q4_0, Q8_0, Q5_0, IQ4_NL, Q4_K, Q6_K, Q4_1, Q5_1, Q5_K, IQ4_XS, Q3_K -> true;
+            case Q4_0, Q8_0, Q5_0, IQ4_NL, Q4_K, Q6_K, Q4_1, Q5_1, Q5_K, IQ4_XS, Q3_K, Q2_K -> true;
             default -> false;
         };
     }
@@ -254,12 +254,12 @@ class MatrixKernelsTest {
         Kernels k = kernels();
         Random r = new Random(8);
         int cols = 2048, rows = 6;
-        for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.Q4_1, DType.Q5_0, DType.IQ4_NL, DType.IQ4_XS, DType.Q3_K, DType.Q5_1}) {
+        for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.Q4_1, DType.Q5_0, DType.IQ4_NL, DType.IQ4_XS, DType.Q3_K, DType.Q5_1, DType.Q2_K}) {
             for (short special : new short[] {0, (short) 0x8000, 0x0001, 0x7c00, (short) 0xfe00}) {
                 try (Arena arena = Arena.ofShared()) {
                     Tensor w = weights(t, rows, cols, Fill.QUANTIZED, r, arena, false);
                     // every scale the file has: Q4_K's d (at 0) and dmin (at 2) take turns; Q6_K's d is at 208
-                    int[] at = t == DType.Q4_K || t == DType.Q5_K || t == DType.Q4_1 || t == DType.Q5_1 ? new int[] {0, 2} : t == DType.Q6_K ? new int[] {208} : t == DType.Q3_K ? new int[] {108} : new int[] {0};
+                    int[] at = t == DType.Q4_K || t == DType.Q5_K || t == DType.Q4_1 || t == DType.Q5_1 ? new int[] {0, 2} : t == DType.Q6_K ? new int[] {208} : t == DType.Q3_K ? new int[] {108} : t == DType.Q2_K ? new int[] {80, 82} : new int[] {0};
                     for (int b = 3; b < rows * cols / t.blockSize; b += t.blockSize == 256 ? 5 : 29)
                         w.data().set(LE.SHORT, (long) b * t.blockBytes + at[b % at.length], special);
                     boolean finite = (special & 0x7c00) != 0x7c00;

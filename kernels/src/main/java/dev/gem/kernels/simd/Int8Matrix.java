@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static dev.gem.kernels.simd.Int8Matvec.Q2K_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q4K_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q5K_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.Q6K_GROUP;
@@ -41,15 +42,16 @@ final class Int8Matrix {
         this.rowBytes = rowBytes;
         this.rows = rows;
         this.cols = cols;
-        this.groups = (cols / 32 + SL - 1) / SL * (type == DType.Q6_K ? 2 : 1);
+        this.groups = (cols / 32 + SL - 1) / SL * (type == DType.Q6_K || type == DType.Q2_K ? 2 : 1);
         this.groupBytes = switch (type) { // the kernel layout, see layout()
             case Q4_0 -> Q4_GROUP;
             case Q8_0 -> Q8_GROUP;
             case Q4_K -> Q4K_GROUP;
             case Q5_K -> Q5K_GROUP;
+            case Q2_K -> Q2K_GROUP;
             default -> Q6K_GROUP;
         };
-        this.quantAt = type == DType.Q4_K || type == DType.Q5_K ? 8 * SL : type == DType.Q6_K ? 4 * SL : 2 * SL;
+        this.quantAt = type == DType.Q4_K || type == DType.Q5_K || type == DType.Q2_K ? 8 * SL : type == DType.Q6_K ? 4 * SL : 2 * SL;
     }
 
     /**
@@ -64,7 +66,7 @@ final class Int8Matrix {
      * The kernel layout a type is repacked into, or null. Q5_0 and IQ4_NL convert exactly to Q8_0 (their values are
      * an fp16 scale times an integer within ±127), Q4_1 to Q4_K's (scale and min per block of 32), IQ4_XS to Q5_K's
      * (bytes with a float scale and min per block of 32; its mins are 0), Q5_1 to Q5_K's too, Q3_K to Q6_K's (bytes with a float scale per
-     * block of 16).
+     * block of 16), Q2_K to that with a float min per block of 16 as well.
      */
     static DType layout(DType type) {
         return switch (type) {
@@ -73,6 +75,7 @@ final class Int8Matrix {
             case Q4_K, Q4_1 -> DType.Q4_K;
             case Q5_K, IQ4_XS, Q5_1 -> DType.Q5_K;
             case Q6_K, Q3_K -> DType.Q6_K;
+            case Q2_K -> DType.Q2_K;
             default -> null;
         };
     }
@@ -83,6 +86,7 @@ final class Int8Matrix {
             case Q4_K, Q4_1, Q5_K, Q5_1 -> new int[] {0, 2};
             case Q6_K -> new int[] {208};
             case Q3_K -> new int[] {108};
+            case Q2_K -> new int[] {80, 82};
             default -> new int[] {0};
         };
     }
@@ -123,6 +127,7 @@ final class Int8Matrix {
                     case Q8_0 -> m.packRowQ8_0(in, out);
                     case Q4_K -> m.packRowAffine(source, in, out);
                     case Q5_K -> m.packRowAffineBytes(source, in, out);
+                    case Q2_K -> m.packRowQ2_K(in, out);
                     default -> m.packRowSixteens(source, in, out);
                 }
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * packedRowBytes, out.length);
@@ -235,6 +240,29 @@ final class Int8Matrix {
                     for (int j = 0; j < 16; j++)
                         out[at + j * SL] = (byte) (((in[low + j] & 0xff) >>> (2 * s) & 3) - (((in[mask + j] & 0xff) >>> (k / 2) & 1) ^ 1) * 4);
                 }
+            }
+        }
+    }
+
+    /**
+     * Q2_K, in blocks of 16: per group of SL blocks, their scales d·scale and mins -dmin·min as floats ("even blocks then
+     * odd blocks"), then the quants (0..3) as bytes, Q8_0's way. Exact (11-bit by 4-bit mantissas).
+     */
+    private void packRowQ2_K(byte[] in, byte[] out) {
+        java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int g = 0; g < groups; g++) {
+            int go = g * Q2K_GROUP;
+            for (int b = 0; b < SL; b++) {
+                if (g * SL + b >= cols / 16) continue; // padding: stays zero
+                int block = g * SL + b, sb = block / 16 * 84, k = block % 16;
+                float d = Float.float16ToFloat((short) (in[sb + 80] & 0xff | in[sb + 81] << 8));
+                float dmin = Float.float16ToFloat((short) (in[sb + 82] & 0xff | in[sb + 83] << 8));
+                int sc = in[sb + k] & 0xff, slot = (b % 2) * (SL / 2) + b / 2;
+                o.putFloat(go + 4 * slot, d * (sc & 0xf));
+                o.putFloat(go + 4 * SL + 4 * slot, -(dmin * (sc >>> 4)));
+                // elements 16k .. 16k+15: byte 32·(k/8) + 16·(k%2) + j, bits 2·(k%8/2)
+                int qs = sb + 16 + 32 * (k / 8) + 16 * (k % 2), shift = 2 * (k % 8 / 2), at = go + 8 * SL + b;
+                for (int j = 0; j < 16; j++) out[at + j * SL] = (byte) ((in[qs + j] & 0xff) >>> shift & 3);
             }
         }
     }

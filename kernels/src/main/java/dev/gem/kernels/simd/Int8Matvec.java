@@ -47,6 +47,8 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  * <li>Q8_0: 32 vectors of {@code SL} bytes; vector {@code j}, lane {@code b} is quant {@code j} of block {@code b}.</li>
  * <li>Q5_K: the {@code SL} scales d·scale as floats, their mins -dmin·min as floats, then the quants (0..31) as
  * Q8_0's: 40 bytes per block. A block's dot product is scale·Σq·x + min·Σx, as Q4_K's. </li>
+ * <li>Q2_K, in blocks of 16: scales d·scale and mins -dmin·min as floats, then the quants (0..3) as Q6_K's; the mins
+ * meet the sums of each half of an activation block.</li>
  * <li>Q6_K, in blocks of 16 (its scale blocks): the {@code SL} scales d·scale as floats, then 16 vectors of {@code SL}
  * bytes holding quant - 32 as Q8_0's hold their quants: 20 bytes per block.</li>
  * </ul>
@@ -73,9 +75,11 @@ final class Int8Matvec {
     /**
      * Bytes of a Q4_0 group (18 per block, as in the file), a Q8_0 group (34 per block), a repacked Q4_K group (24 per
      * block of 32: float scale, float min, 16 bytes of quants), a repacked Q6_K group (20 per block of 16: float
-     * scale, 16 quant bytes) and a repacked Q5_K group (40 per block of 32: float scale, float min, 32 quant bytes).
+     * scale, 16 quant bytes), a repacked Q5_K group (40 per block of 32: float scale, float min, 32 quant bytes) and a
+     * repacked Q2_K group (24 per block of 16: float scale, float min, 16 quant bytes).
      */
-    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL, Q4K_GROUP = 24 * SL, Q6K_GROUP = 20 * SL, Q5K_GROUP = 40 * SL;
+    static final int Q4_GROUP = 18 * SL, Q8_GROUP = 34 * SL, Q4K_GROUP = 24 * SL, Q6K_GROUP = 20 * SL, Q5K_GROUP = 40 * SL,
+            Q2K_GROUP = 24 * SL;
 
     /**
      * Activations of n tokens rounded to 8-bit integers per block of 32 and laid out for the weight type's kernel:
@@ -88,6 +92,7 @@ final class Int8Matvec {
         float[] d = new float[0];   // block scales, token t at t·blocks, "even blocks then odd blocks" per group
         int[] sum8 = new int[0];    // 8 · Σ quants of each block (Q4_0's offset of 8), same order
         float[] sumd = new float[0]; // d · Σ quants of each block (meets Q4_K's mins; exact: 11 by 12 bits), same order
+        float[] sumd1 = new float[0], sumd2 = new float[0]; // the same over each half (Q2_K's blocks of 16), block order
         /** Activations per token, and blocks, both padded to whole groups (padding blocks are zero: scale, quants, sums). */
         int cols, blocks;
         int tokens, realCols;
@@ -111,6 +116,8 @@ final class Int8Matvec {
                 d = new float[n * blocks];
                 sum8 = new int[n * blocks];
                 sumd = new float[n * blocks];
+                sumd1 = new float[n * blocks];
+                sumd2 = new float[n * blocks];
             }
             if (last.length < n * cols) last = new float[n * cols];
             if (n == 1) round(type, x, xOff, 0, new int[32]);
@@ -129,8 +136,8 @@ final class Int8Matvec {
                 if (b < real) scale = roundBlock(x, from + 32 * b, block);
                 else java.util.Arrays.fill(block, 0);
                 int g = b / SL, lane = b % SL;
-                // even blocks first, then odd; Q6_K in block order (both its lanes of a block of 32 take the same scale)
-                int slot = bo + g * SL + (type == DType.Q6_K ? lane : (lane % 2) * L + lane / 2);
+                // even blocks first, then odd; Q6_K, Q2_K in block order (both their lanes of a block of 32 take its scale)
+                int slot = bo + g * SL + (sixteens(type) ? lane : (lane % 2) * L + lane / 2);
                 d[slot] = scale;
                 int sum = 0, base = qo + g * 32 * SL;
                 for (int j = 0; j < 32; j++) {
@@ -140,6 +147,10 @@ final class Int8Matvec {
                 }
                 sum8[slot] = 8 * sum;
                 sumd[slot] = scale * sum;
+                int first = 0;
+                for (int j = 0; j < 16; j++) first += block[j];
+                sumd1[slot] = scale * first;
+                sumd2[slot] = scale * (sum - first);
             }
         }
     }
@@ -152,7 +163,7 @@ final class Int8Matvec {
     private static int position(DType type, int lane, int j) {
         return switch (type) {
             case Q8_0, Q5_K -> j * SL + lane;
-            case Q6_K -> lane / L * 16 * SL + j % 16 * SL + 2 * lane % SL + j / 16;
+            case Q6_K, Q2_K -> lane / L * 16 * SL + j % 16 * SL + 2 * lane % SL + j / 16;
             default -> (j % 8) * 4 * SL + (j / 8) * SL + lane;
         };
     }
@@ -362,10 +373,10 @@ final class Int8Matvec {
     static void rows4Q8(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
-        boolean six = w.type == DType.Q6_K, mins = w.type == DType.Q5_K, fp16 = w.type == DType.Q8_0;
+        boolean six = sixteens(w.type), mins = w.type == DType.Q5_K || w.type == DType.Q2_K, fp16 = w.type == DType.Q8_0;
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
-        float[] d = in.d, sumd = in.sumd;
+        float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
         int xt = t * in.cols, bt = t * in.blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int g = 0; g < w.groups; g++) {
@@ -403,9 +414,9 @@ final class Int8Matvec {
                 IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
-                if (mins) c = FloatVector.fromArray(F, sumd, gb).fma(FloatVector.fromMemorySegment(F, s, at + 4L * SL, ORDER), c);
+                if (mins) c = FloatVector.fromArray(F, minEven, gb).fma(FloatVector.fromMemorySegment(F, s, at + 4L * SL, ORDER), c);
                 c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb + oddD)).fma(dO, c);
-                if (mins) c = FloatVector.fromArray(F, sumd, gb + L).fma(FloatVector.fromMemorySegment(F, s, at + 6L * SL, ORDER), c);
+                if (mins) c = FloatVector.fromArray(F, minOdd, gb + oddD).fma(FloatVector.fromMemorySegment(F, s, at + 6L * SL, ORDER), c);
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -428,10 +439,10 @@ final class Int8Matvec {
     static void dot4Q8(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
-        boolean six = w.type == DType.Q6_K, mins = w.type == DType.Q5_K, fp16 = w.type == DType.Q8_0;
+        boolean six = sixteens(w.type), mins = w.type == DType.Q5_K || w.type == DType.Q2_K, fp16 = w.type == DType.Q8_0;
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
-        float[] d = in.d, sumd = in.sumd;
+        float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
         int cols = in.cols, nb = in.blocks;
         FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
@@ -478,9 +489,9 @@ final class Int8Matvec {
                 int at = gb + i * nb;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
-                if (mins) c = FloatVector.fromArray(F, sumd, at).fma(me, c);
+                if (mins) c = FloatVector.fromArray(F, minEven, at).fma(me, c);
                 c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + oddD)).fma(dO, c);
-                if (mins) c = FloatVector.fromArray(F, sumd, at + L).fma(mO, c);
+                if (mins) c = FloatVector.fromArray(F, minOdd, at + oddD).fma(mO, c);
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;
@@ -564,8 +575,13 @@ final class Int8Matvec {
         rowsOfToken(w, in, 0, r0 + 4 * quarter, r1, out, outOff);
     }
 
-    /** Whether a matrix of {@code type} runs the byte-quant kernels (Q8_0, Q6_K, Q5_K) rather than the nibble ones. */
+    /** Whether a matrix of {@code type} runs the byte-quant kernels (Q8_0, Q6_K, Q5_K, Q2_K) rather than the nibble ones. */
     private static boolean bytesKernel(DType type) {
-        return type == DType.Q8_0 || type == DType.Q6_K || type == DType.Q5_K;
+        return type == DType.Q8_0 || type == DType.Q6_K || type == DType.Q5_K || type == DType.Q2_K;
+    }
+
+    /** Layouts in blocks of 16 (two lanes per block of 32 activations). */
+    private static boolean sixteens(DType type) {
+        return type == DType.Q6_K || type == DType.Q2_K;
     }
 }
