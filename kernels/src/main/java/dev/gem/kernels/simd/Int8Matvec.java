@@ -168,6 +168,18 @@ final class Int8Matvec {
         };
     }
 
+    /**
+     * 0x8000 in the even (low) 16-bit half of every 32-bit lane. The byte kernels add it to each step's pair sums p
+     * (|p| &lt;= 32512), which makes the low half p + 32768, never negative: a 32-bit lane then reads exactly as
+     * 65536·odd + even + 32768, so the odd sum is the lane shifted right arithmetically and the even sum what is left
+     * of the lanes' plain total, minus the biases: one shift per step instead of three (shifts share one port with the
+     * multiplies).
+     */
+    private static final short[] EVEN_BIAS = new short[SL];
+    static {
+        for (int i = 0; i < SL; i += 2) EVEN_BIAS[i] = (short) 0x8000;
+    }
+
     /** 1.5 · 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer, ties to even. */
     private static final float ROUNDER = 0x1.8p23f;
 
@@ -377,6 +389,8 @@ final class Int8Matvec {
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
+        ShortVector bias = ShortVector.fromArray(S, EVEN_BIAS, 0);
+        int biases = 32768 * (steps / 2); // what the even lanes' bias adds up to over a group
         int xt = t * in.cols, bt = t * in.blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int g = 0; g < w.groups; g++) {
@@ -391,9 +405,9 @@ final class Int8Matvec {
                     long at = (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + q;
                     ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BH, s, at, ORDER).convertShape(VectorOperators.B2S, S, 0);
                     ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BH, s, at + SL, ORDER).convertShape(VectorOperators.B2S, S, 0);
-                    IntVector p = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts();
+                    IntVector p = w0.mul(x0).add(w1.mul(x1)).add(bias).reinterpretAsInts();
                     IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
-                    even = even.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    even = even.add(p);
                     odd = odd.add(p.lanewise(VectorOperators.ASHR, 16));
                     if (i == 0) { e0 = even; d0 = odd; } else if (i == 1) { e1 = even; d1 = odd; } else if (i == 2) { e2 = even; d2 = odd; } else { e3 = even; d3 = odd; }
                 }
@@ -411,7 +425,8 @@ final class Int8Matvec {
                     dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
                             .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
                 }
-                IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
+                IntVector odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
+                IntVector even = (i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3).sub(odd.lanewise(VectorOperators.LSHL, 16)).sub(biases);
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
                 if (mins) c = FloatVector.fromArray(F, minEven, gb).fma(FloatVector.fromMemorySegment(F, s, at + 4L * SL, ORDER), c);
@@ -443,6 +458,8 @@ final class Int8Matvec {
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
+        ShortVector bias = ShortVector.fromArray(S, EVEN_BIAS, 0);
+        int biases = 32768 * (steps / 2); // what the even lanes' bias adds up to over a group
         int cols = in.cols, nb = in.blocks;
         FloatVector c0 = FloatVector.fromArray(F, acc, ao), c1 = FloatVector.fromArray(F, acc, ao + L);
         FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
@@ -456,17 +473,17 @@ final class Int8Matvec {
                 ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BH, s, q + SL, ORDER).convertShape(VectorOperators.B2S, S, 0);
                 int x1 = xb + cols, x2 = x1 + cols, x3 = x2 + cols;
-                IntVector p0 = w0.mul(ShortVector.fromArray(S, xq, xb)).add(w1.mul(ShortVector.fromArray(S, xq, xb + SL))).reinterpretAsInts();
-                IntVector p1 = w0.mul(ShortVector.fromArray(S, xq, x1)).add(w1.mul(ShortVector.fromArray(S, xq, x1 + SL))).reinterpretAsInts();
-                IntVector p2 = w0.mul(ShortVector.fromArray(S, xq, x2)).add(w1.mul(ShortVector.fromArray(S, xq, x2 + SL))).reinterpretAsInts();
-                IntVector p3 = w0.mul(ShortVector.fromArray(S, xq, x3)).add(w1.mul(ShortVector.fromArray(S, xq, x3 + SL))).reinterpretAsInts();
-                e0 = e0.add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                IntVector p0 = w0.mul(ShortVector.fromArray(S, xq, xb)).add(w1.mul(ShortVector.fromArray(S, xq, xb + SL))).add(bias).reinterpretAsInts();
+                IntVector p1 = w0.mul(ShortVector.fromArray(S, xq, x1)).add(w1.mul(ShortVector.fromArray(S, xq, x1 + SL))).add(bias).reinterpretAsInts();
+                IntVector p2 = w0.mul(ShortVector.fromArray(S, xq, x2)).add(w1.mul(ShortVector.fromArray(S, xq, x2 + SL))).add(bias).reinterpretAsInts();
+                IntVector p3 = w0.mul(ShortVector.fromArray(S, xq, x3)).add(w1.mul(ShortVector.fromArray(S, xq, x3 + SL))).add(bias).reinterpretAsInts();
+                e0 = e0.add(p0);
                 o0 = o0.add(p0.lanewise(VectorOperators.ASHR, 16));
-                e1 = e1.add(p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                e1 = e1.add(p1);
                 o1 = o1.add(p1.lanewise(VectorOperators.ASHR, 16));
-                e2 = e2.add(p2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                e2 = e2.add(p2);
                 o2 = o2.add(p2.lanewise(VectorOperators.ASHR, 16));
-                e3 = e3.add(p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                e3 = e3.add(p3);
                 o3 = o3.add(p3.lanewise(VectorOperators.ASHR, 16));
             }
             FloatVector de, dO, me = null, mO = null;
@@ -485,7 +502,8 @@ final class Int8Matvec {
                         .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
             }
             for (int i = 0; i < 4; i++) {
-                IntVector even = i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3, odd = i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3;
+                IntVector odd = i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3;
+                IntVector even = (i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3).sub(odd.lanewise(VectorOperators.LSHL, 16)).sub(biases);
                 int at = gb + i * nb;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
                 c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
