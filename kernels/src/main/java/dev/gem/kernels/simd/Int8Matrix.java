@@ -8,50 +8,37 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static dev.gem.kernels.simd.Int8Matvec.Q2K_GROUP;
-import static dev.gem.kernels.simd.Int8Matvec.Q4K_GROUP;
-import static dev.gem.kernels.simd.Int8Matvec.Q5K_GROUP;
-import static dev.gem.kernels.simd.Int8Matvec.Q6K_GROUP;
-import static dev.gem.kernels.simd.Int8Matvec.Q4_GROUP;
-import static dev.gem.kernels.simd.Int8Matvec.Q8_GROUP;
 import static dev.gem.kernels.simd.Int8Matvec.SL;
 
 /**
- * A Q4_0, Q8_0, Q4_K or Q6_K weight matrix repacked "blocks in lanes" for {@link Int8Matvec} (layout described there).
- * Q4_0 and Q8_0 copies have the size of the original and the same row offsets. The K-quants' blocks get their scales
- * as floats (d·scale, dmin·min: exact), which the kernels then use as they are: a Q4_K copy takes 24 bytes per 32
- * weights (18 in the file), a Q6_K copy 20 bytes per 16 (one byte per quant; 13.1 in the file). The copy lives in memory of its own (the mapped file is left alone, and still serves row
- * lookups such as embeddings), released by the garbage collector with the matrix.
+ * A weight matrix repacked "blocks in lanes" for {@link Int8Matvec}, in one of the {@link Layout}s. Q4_0 and Q8_0 copies
+ * have the size of the original; the other types' blocks get their scales (and mins) as floats, which the kernels use
+ * as they are, and bytes where the file has 2, 3, 5 or 6 bits: from 4/3 (Q4_K) to 4.6 (Q2_K) times the file's size.
+ * Rows are padded to whole groups with zero blocks. The copy lives in memory of its own (the mapped file is left
+ * alone, and still serves row lookups such as embeddings), released by the garbage collector with the matrix.
  *
  * <p>Deliberately holds no reference to the source tensor, so a weak map from tensors to their repacked copies lets
  * both go when the model does.
  */
 final class Int8Matrix {
-    final DType type;
+    final Layout layout;
     final MemorySegment data;
     final long rowBytes;
     final int rows, cols;
-    /** Groups per row (of SL blocks; Q6_K's of SL half-blocks), the last padded with zero blocks where rows end early. */
+    /** Groups per row (of SL blocks, or SL blocks of 16), the last padded with zero blocks where rows end early. */
     final int groups;
     /** Bytes of one group, and where its quants start (the scales come first). */
     final int groupBytes, quantAt;
 
-    private Int8Matrix(DType type, MemorySegment data, long rowBytes, int rows, int cols) {
-        this.type = type;
+    private Int8Matrix(Layout layout, MemorySegment data, long rowBytes, int rows, int cols) {
+        this.layout = layout;
         this.data = data;
         this.rowBytes = rowBytes;
         this.rows = rows;
         this.cols = cols;
-        this.groups = (cols / 32 + SL - 1) / SL * (type == DType.Q6_K || type == DType.Q2_K ? 2 : 1);
-        this.groupBytes = switch (type) { // the kernel layout, see layout()
-            case Q4_0 -> Q4_GROUP;
-            case Q8_0 -> Q8_GROUP;
-            case Q4_K -> Q4K_GROUP;
-            case Q5_K -> Q5K_GROUP;
-            case Q2_K -> Q2K_GROUP;
-            default -> Q6K_GROUP;
-        };
-        this.quantAt = type == DType.Q4_K || type == DType.Q5_K || type == DType.Q2_K ? 8 * SL : type == DType.Q6_K ? 4 * SL : 2 * SL;
+        this.groups = (cols / 32 + SL - 1) / SL * (layout.sixteens ? 2 : 1);
+        this.groupBytes = layout.blockBytes * SL;
+        this.quantAt = layout.quantsAt * SL;
     }
 
     /**
@@ -59,25 +46,7 @@ final class Int8Matrix {
      * to whole groups; shorter ones would more than double the bytes streamed: the float kernel takes them).
      */
     static boolean fits(Tensor t) {
-        return t.rank() == 2 && layout(t.type()) != null && t.cols() % 32 == 0 && t.cols() / 32 >= SL / 2;
-    }
-
-    /**
-     * The kernel layout a type is repacked into, or null. Q5_0 and IQ4_NL convert exactly to Q8_0 (their values are
-     * an fp16 scale times an integer within ±127), Q4_1 to Q4_K's (scale and min per block of 32), IQ4_XS to Q5_K's
-     * (bytes with a float scale and min per block of 32; its mins are 0), Q5_1 to Q5_K's too, Q3_K to Q6_K's (bytes with a float scale per
-     * block of 16), Q2_K to that with a float min per block of 16 as well.
-     */
-    static DType layout(DType type) {
-        return switch (type) {
-            case Q4_0 -> DType.Q4_0;
-            case Q8_0, Q5_0, IQ4_NL -> DType.Q8_0;
-            case Q4_K, Q4_1 -> DType.Q4_K;
-            case Q5_K, IQ4_XS, Q5_1 -> DType.Q5_K;
-            case Q6_K, Q3_K -> DType.Q6_K;
-            case Q2_K -> DType.Q2_K;
-            default -> null;
-        };
+        return t.rank() == 2 && Layout.of(t.type()) != null && t.cols() % 32 == 0 && t.cols() / 32 >= SL / 2;
     }
 
     /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin, Q6_K d at its end. */
@@ -101,16 +70,17 @@ final class Int8Matrix {
         int rows = t.rows(), cols = t.cols();
         long rowBytes = t.rowBytes();
         MemorySegment src = t.data();
-        DType source = t.type(), type = layout(source);
+        DType source = t.type();
+        Layout layout = Layout.of(source);
         for (long b = 0, blocks = t.elementCount() / source.blockSize, stride = source.blockBytes; b < blocks; b++)
             for (int at : scaleOffsets(source)) {
                 int exponent = (src.get(dev.gem.tensor.LE.SHORT, b * stride + at) >>> 10) & 0x1f;
                 if (exponent == 31) return null;
             }
-        Int8Matrix shape = new Int8Matrix(type, MemorySegment.NULL, 0, rows, cols);
+        Int8Matrix shape = new Int8Matrix(layout, MemorySegment.NULL, 0, rows, cols);
         long packedRowBytes = (long) shape.groups * shape.groupBytes;
         MemorySegment dst = Arena.ofAuto().allocate(packedRowBytes * rows, 64);
-        Int8Matrix m = new Int8Matrix(type, dst, packedRowBytes, rows, cols);
+        Int8Matrix m = new Int8Matrix(layout, dst, packedRowBytes, rows, cols);
         pool.forRange(rows, cols, (start, end) -> {
             // out is reused row after row: the padding blocks are never written, so they stay zero
             byte[] file = new byte[(int) rowBytes], out = new byte[(int) packedRowBytes];
@@ -122,13 +92,13 @@ final class Int8Matrix {
                     toQ8_0(source, file, q8, cols / 32);
                     in = q8;
                 }
-                switch (type) {
-                    case Q4_0 -> m.packRowQ4_0(in, out);
-                    case Q8_0 -> m.packRowQ8_0(in, out);
-                    case Q4_K -> m.packRowAffine(source, in, out);
-                    case Q5_K -> m.packRowAffineBytes(source, in, out);
-                    case Q2_K -> m.packRowQ2_K(in, out);
-                    default -> m.packRowSixteens(source, in, out);
+                switch (layout) {
+                    case NIBBLES -> m.packRowQ4_0(in, out);
+                    case BYTES -> m.packRowQ8_0(in, out);
+                    case NIBBLES_AFFINE -> m.packRowAffine(source, in, out);
+                    case BYTES_AFFINE -> m.packRowAffineBytes(source, in, out);
+                    case BYTES_16 -> m.packRowSixteens(source, in, out);
+                    case BYTES_16_AFFINE -> m.packRowQ2_K(in, out);
                 }
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, r * packedRowBytes, out.length);
             }
@@ -138,7 +108,7 @@ final class Int8Matrix {
 
     private void packRowQ4_0(byte[] in, byte[] out) {
         for (int g = 0; g < groups; g++) {
-            int go = g * Q4_GROUP;
+            int go = g * groupBytes;
             for (int b = 0; b < SL; b++) {
                 if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int bo = (g * SL + b) * 18;
@@ -187,7 +157,7 @@ final class Int8Matrix {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         boolean k = source == DType.Q4_K;
         for (int g = 0; g < groups; g++) {
-            int go = g * Q4K_GROUP;
+            int go = g * groupBytes;
             for (int b = 0; b < SL; b++) {
                 if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int block = g * SL + b, sb = k ? block / 8 * 144 : block * 20, j = k ? block % 8 : 0;
@@ -221,7 +191,7 @@ final class Int8Matrix {
         boolean six = source == DType.Q6_K;
         byte[] q3 = new byte[DType.Q3_K.blockBytes];
         for (int g = 0; g < groups; g++) {
-            int go = g * Q6K_GROUP;
+            int go = g * groupBytes;
             for (int b = 0; b < SL; b++) {
                 if (g * SL + b >= cols / 16) continue; // padding: stays zero
                 int block = g * SL + b, sb = block / 16 * source.blockBytes, k = block % 16;
@@ -251,7 +221,7 @@ final class Int8Matrix {
     private void packRowQ2_K(byte[] in, byte[] out) {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int g = 0; g < groups; g++) {
-            int go = g * Q2K_GROUP;
+            int go = g * groupBytes;
             for (int b = 0; b < SL; b++) {
                 if (g * SL + b >= cols / 16) continue; // padding: stays zero
                 int block = g * SL + b, sb = block / 16 * 84, k = block % 16;
@@ -277,7 +247,7 @@ final class Int8Matrix {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         if (source == DType.Q5_1) {
             for (int block = 0; block < cols / 32; block++) {
-                int i = block * 24, go = block / SL * Q5K_GROUP, b = block % SL, slot = (b % 2) * (SL / 2) + b / 2;
+                int i = block * 24, go = block / SL * groupBytes, b = block % SL, slot = (b % 2) * (SL / 2) + b / 2;
                 o.putFloat(go + 4 * slot, Float.float16ToFloat((short) (in[i] & 0xff | in[i + 1] << 8)));
                 o.putFloat(go + 4 * SL + 4 * slot, Float.float16ToFloat((short) (in[i + 2] & 0xff | in[i + 3] << 8)));
                 int qh = in[i + 4] & 0xff | (in[i + 5] & 0xff) << 8 | (in[i + 6] & 0xff) << 16 | in[i + 7] << 24;
@@ -290,7 +260,7 @@ final class Int8Matrix {
         }
         boolean five = source == DType.Q5_K;
         for (int g = 0; g < groups; g++) {
-            int go = g * Q5K_GROUP;
+            int go = g * groupBytes;
             for (int b = 0; b < SL; b++) {
                 if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int block = g * SL + b, sb = block / 8 * source.blockBytes, j = block % 8;
@@ -324,7 +294,7 @@ final class Int8Matrix {
 
     private void packRowQ8_0(byte[] in, byte[] out) {
         for (int g = 0; g < groups; g++) {
-            int go = g * Q8_GROUP;
+            int go = g * groupBytes;
             for (int b = 0; b < SL; b++) {
                 if (g * SL + b >= cols / 32) continue; // padding: stays zero
                 int bo = (g * SL + b) * 34;

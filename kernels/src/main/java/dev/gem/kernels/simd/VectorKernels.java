@@ -215,7 +215,7 @@ public final class VectorKernels extends Kernels {
             return;
         }
         Int8Matvec.Input in = INPUT.get();
-        in.prepare(pool, m.type, x, xOff, m.cols, 1);
+        in.prepare(pool, m.layout, x, xOff, m.cols, 1);
         pool.forRange(m.rows, m.cols, (start, end) -> Int8Matvec.matvecRows(m, in, start, end, out, outOff));
     }
 
@@ -231,7 +231,7 @@ public final class VectorKernels extends Kernels {
             return;
         }
         Int8Matvec.Input in = INPUT.get();
-        in.prepare(pool, m.type, x, 0, m.cols, n);
+        in.prepare(pool, m.layout, x, 0, m.cols, n);
         pool.forRange(m.rows, (long) m.cols * n, (start, end) -> Int8Matvec.rows(m, in, start, end, out, 0, m.rows));
     }
 
