@@ -49,7 +49,7 @@ final class Int8Matrix {
         return t.rank() == 2 && Layout.of(t.type()) != null && t.cols() % 32 == 0 && t.cols() / 32 >= SL / 2;
     }
 
-    /** Byte offsets in a block of the fp16 scales that must be finite: Q4_K has d and dmin, Q6_K d at its end. */
+    /** Byte offsets, in a block of the file type, of its fp16 scales (d, and dmin where there is one). */
     private static int[] scaleOffsets(DType type) {
         return switch (type) {
             case Q4_K, Q4_1, Q5_K, Q5_1 -> new int[] {0, 2};
