@@ -94,7 +94,7 @@ public final class Model implements AutoCloseable {
                 LOG.warning(file.name() + ": not enough native memory to repack the weights for the fast kernels ("
                         + e.getMessage() + "); " + (matrices.size() - i) + " of " + matrices.size()
                         + " matrices stay in the file's layout and run slower. Give the JVM more, e.g. "
-                        + "java -XX:MaxDirectMemorySize=<size of the model, twice for K-quants> -jar gem.jar ..., "
+                        + "java -XX:MaxDirectMemorySize=<the model's size; up to 4.6 times it for the 2- and 3-bit types> -jar gem.jar ..., "
                         + "or pass --no-repack to skip repacking.");
                 return;
             }

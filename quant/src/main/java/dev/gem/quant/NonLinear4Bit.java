@@ -7,11 +7,16 @@ import static dev.gem.quant.GgmlRounding.nearestInt;
  * The 16-level non-linear grid of IQ4_NL and IQ4_XS and ggml's quantizer for it (quantize_row_iq4_nl_impl, without
  * an importance matrix). The levels are denser near zero, where trained weights concentrate.
  */
-final class NonLinear4Bit {
+public final class NonLinear4Bit {
     private NonLinear4Bit() {}
 
     /** ggml's kvalues_iq4nl. */
     static final byte[] LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+    /** A copy of the 16 levels, for decoders outside this package. */
+    public static byte[] levels() {
+        return LEVELS.clone();
+    }
 
     /** How many scales either side of the first guess llama-quantize tries (ggml's ntry = 7). */
     private static final int TRIES = 7;

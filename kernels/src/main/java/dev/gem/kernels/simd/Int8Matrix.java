@@ -128,8 +128,8 @@ final class Int8Matrix {
         }
     }
 
-    /** ggml's kvalues_iq4nl: IQ4_NL's 16 levels. */
-    private static final byte[] IQ4_LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    /** ggml's kvalues_iq4nl: the 16 levels of IQ4_NL and IQ4_XS. */
+    private static final byte[] IQ4_LEVELS = dev.gem.quant.NonLinear4Bit.levels();
 
     /** A row of Q5_0 (d·(q - 16), q of 5 bits) or IQ4_NL (d·level) blocks as the Q8_0 blocks of the same values. */
     private static void toQ8_0(DType source, byte[] in, byte[] out, int blocks) {
@@ -189,7 +189,7 @@ final class Int8Matrix {
     private void packRowSixteens(DType source, byte[] in, byte[] out) {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         boolean six = source == DType.Q6_K;
-        byte[] q3 = new byte[DType.Q3_K.blockBytes];
+        byte[] q3 = six ? null : new byte[DType.Q3_K.blockBytes]; // the current Q3_K block, for Q3_KCodec.scale
         for (int g = 0; g < groups; g++) {
             int go = g * groupBytes;
             for (int b = 0; b < SL; b++) {

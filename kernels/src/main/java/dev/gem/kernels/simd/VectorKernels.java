@@ -47,8 +47,8 @@ import java.nio.ByteOrder;
  * so they agree with the reference within float summation error.
  *
  * <h2>Matrix products</h2>
- * {@link #matvec} and {@link #matmul} run {@link Int8Matvec} on Q4_0, Q8_0, Q4_K and Q6_K matrices repacked by {@link #prepare}
- * (activations rounded to 8-bit integers as llama.cpp does) and {@link FloatMatvec} on every other matrix (decoded
+ * {@link #matvec} and {@link #matmul} run {@link Int8Matvec} on matrices repacked by {@link #prepare} (every type with a
+ * {@link Layout}; activations rounded to 8-bit integers as llama.cpp does) and {@link FloatMatvec} on every other matrix (decoded
  * rows times float activations). Both compute a token's outputs with the same operations whatever the batch, so
  * batched prompts and token-by-token decoding agree bit for bit.
  */
@@ -73,8 +73,7 @@ public final class VectorKernels extends Kernels {
     /** Float vectors per 16-byte vector. */
     static final int PARTS16 = 16 / L;
     /** ggml's kvalues_iq4nl, the 16 levels of IQ4_NL and IQ4_XS, as a lookup table. */
-    private static final ByteVector IQ4_LEVELS = ByteVector.fromArray(B16,
-            new byte[] {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}, 0);
+    private static final ByteVector IQ4_LEVELS = ByteVector.fromArray(B16, dev.gem.quant.NonLinear4Bit.levels(), 0);
     /** Ints with the shape of {@link #B}: used to broadcast a 32-bit word of fifth bits. */
     private static final VectorSpecies<Integer> BI = B.withLanes(int.class);
     /** Lane k of a byte vector takes byte k/8 of a broadcast word: bytes of fifth bits to their 8 lanes each. */
@@ -189,9 +188,9 @@ public final class VectorKernels extends Kernels {
     private static final ThreadLocal<Int8Matvec.Input> INPUT = ThreadLocal.withInitial(Int8Matvec.Input::new);
 
     /**
-     * Repacks Q4_0, Q8_0, Q4_K and Q6_K matrices for the integer matvec kernels ({@link Int8Matvec}): in generation
-     * about 3.6, 1.8, 4 and 4.6 times the float kernel's speed, at the cost of a copy of the matrix in memory (4/3 of its
-     * size for Q4_K, 3/2 for Q6_K).
+     * Repacks matrices of every type with a {@link Layout} for the integer matvec kernels ({@link Int8Matvec}): in
+     * generation 2 to 6 times the float kernel's speed (Q4_0 3.6, Q8_0 1.8, Q4_K 4), at the cost of a copy of the matrix
+     * in native memory (the file's size for Q4_0 and Q8_0, up to 4.6 times it for Q2_K).
      */
     @Override
     public boolean prepare(dev.gem.kernels.ThreadPool pool, Tensor w) {
@@ -220,7 +219,7 @@ public final class VectorKernels extends Kernels {
     }
 
     /**
-     * Repacked Q4_0, Q8_0, Q4_K and Q6_K matrices run the integer kernels four tokens at a time, other matrices {@link FloatMatvec}:
+     * Repacked matrices run the integer kernels four tokens at a time, other matrices {@link FloatMatvec}:
      * either way the same operations per token as {@link #matvec}, so a token's result does not depend on its batch.
      */
     @Override
