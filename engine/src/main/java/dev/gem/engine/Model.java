@@ -73,9 +73,8 @@ public final class Model implements AutoCloseable {
      * Lets the kernels repack the matrices the forward pass multiplies with, where that measurably pays (see
      * Kernels.prepare). The mapped file stays as it is and still serves embedding rows.
      *
-     * <p>The copies live in native memory, which the JVM caps (-XX:MaxDirectMemorySize, by default the heap limit). When
-     * the next copy does not fit, it and the remaining matrices stay zero-copy: the model still runs, slower, and a
-     * warning says how to give it room.
+     * <p>The copies go to native memory, then past the JVM's cap to temporary files ({@link RepackMemory}). When even
+     * that fails, the matrix and the rest stay zero-copy: the model still runs, slower, and a warning says why.
      */
     private void prepareMatrices() {
         java.util.List<dev.gem.tensor.Tensor> matrices = new java.util.ArrayList<>();
@@ -87,15 +86,16 @@ public final class Model implements AutoCloseable {
             for (dev.gem.tensor.Tensor[] experts : new dev.gem.tensor.Tensor[][] {l.gateExp, l.upExp, l.downExp})
                 if (experts != null) java.util.Collections.addAll(matrices, experts);
         matrices.removeIf(java.util.Objects::isNull);
+        RepackMemory memory = new RepackMemory(file.name());
         for (int i = 0; i < matrices.size(); i++) {
             try {
-                kernels.prepare(pool, matrices.get(i));
-            } catch (OutOfMemoryError e) {
-                LOG.warning(file.name() + ": not enough native memory to repack the weights for the fast kernels ("
-                        + e.getMessage() + "); " + (matrices.size() - i) + " of " + matrices.size()
-                        + " matrices stay in the file's layout and run slower. Give the JVM more, e.g. "
-                        + "java -XX:MaxDirectMemorySize=<the model's size; up to 4.6 times it for the 2- and 3-bit types> -jar gem.jar ..., "
-                        + "or pass --no-repack to skip repacking.");
+                kernels.prepare(pool, matrices.get(i), memory);
+            } catch (OutOfMemoryError | java.io.UncheckedIOException e) {
+                LOG.warning(file.name() + ": no room to repack the weights for the fast kernels (" + e.getMessage()
+                        + "); " + (matrices.size() - i) + " of " + matrices.size()
+                        + " matrices stay in the file's layout and run slower. Free disk space in the temporary "
+                        + "directory (or point -Djava.io.tmpdir elsewhere), give the JVM more native memory "
+                        + "(-XX:MaxDirectMemorySize), or pass --no-repack to skip repacking.");
                 return;
             }
         }

@@ -3,6 +3,10 @@ package dev.gem.kernels;
 import dev.gem.tensor.DType;
 import dev.gem.tensor.Tensor;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.LongFunction;
+
 /**
  * The compute primitives of a forward pass, implemented once per backend (scalar reference, Vector API by width).
  * The engine sees only this class; which implementation runs is decided once at start-up by {@link Backend}.
@@ -48,9 +52,21 @@ public abstract class Kernels {
      * the default, and every backend for types it would not gain on, reads the tensor where it is (zero-copy).
      * The tensor itself is never changed, so {@link #row} and {@link #dot} see the original.
      */
-    public boolean prepare(ThreadPool pool, Tensor w) {
+    public final boolean prepare(ThreadPool pool, Tensor w) {
+        return prepare(pool, w, NATIVE_MEMORY);
+    }
+
+    /**
+     * {@link #prepare(ThreadPool, Tensor)}, with the copy placed in {@code memory.apply(bytes)} (64-byte aligned, kept
+     * reachable as long as {@code w} is). Whatever {@code memory} throws (OutOfMemoryError, UncheckedIOException)
+     * reaches the caller, and {@code w} stays zero-copy.
+     */
+    public boolean prepare(ThreadPool pool, Tensor w, LongFunction<MemorySegment> memory) {
         return false;
     }
+
+    /** Native memory that goes when unreachable; the JVM caps its total (-XX:MaxDirectMemorySize). */
+    public static final LongFunction<MemorySegment> NATIVE_MEMORY = bytes -> Arena.ofAuto().allocate(bytes, 64);
 
     /**
      * The format {@link #matvec} rounds the activations to before multiplying them with {@code w}: {@link DType#F32}

@@ -24,7 +24,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
-        if (!Backend.vectorModulePresent() && System.getProperty(RELAUNCHED) == null && System.getProperty("gem.vectorBits") == null) {
+        // -Dgem.vectorBits=0 asks for the scalar kernels, which need no module; any other width does
+        if (!Backend.vectorModulePresent() && System.getProperty(RELAUNCHED) == null && !"0".equals(System.getProperty("gem.vectorBits"))) {
             int code;
             try {
                 code = relaunch(args);

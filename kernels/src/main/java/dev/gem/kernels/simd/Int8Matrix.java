@@ -4,7 +4,6 @@ import dev.gem.kernels.ThreadPool;
 import dev.gem.tensor.DType;
 import dev.gem.tensor.Tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -65,7 +64,7 @@ final class Int8Matrix {
      * scale is infinite or NaN (the kernels convert scales without that special case; such a file is left to the float
      * kernels, which handle everything).
      */
-    static Int8Matrix pack(Tensor t, ThreadPool pool) {
+    static Int8Matrix pack(Tensor t, ThreadPool pool, java.util.function.LongFunction<MemorySegment> memory) {
         if (!fits(t)) return null;
         int rows = t.rows(), cols = t.cols();
         long rowBytes = t.rowBytes();
@@ -79,7 +78,7 @@ final class Int8Matrix {
             }
         Int8Matrix shape = new Int8Matrix(layout, MemorySegment.NULL, 0, rows, cols);
         long packedRowBytes = (long) shape.groups * shape.groupBytes;
-        MemorySegment dst = Arena.ofAuto().allocate(packedRowBytes * rows, 64);
+        MemorySegment dst = memory.apply(packedRowBytes * rows);
         Int8Matrix m = new Int8Matrix(layout, dst, packedRowBytes, rows, cols);
         pool.forRange(rows, cols, (start, end) -> {
             // out is reused row after row: the padding blocks are never written, so they stay zero

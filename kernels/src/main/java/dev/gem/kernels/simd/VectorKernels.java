@@ -190,12 +190,13 @@ public final class VectorKernels extends Kernels {
     /**
      * Repacks matrices of every type with a {@link Layout} for the integer matvec kernels ({@link Int8Matvec}): in
      * generation 2 to 6 times the float kernel's speed (Q4_0 3.6, Q8_0 1.8, Q4_K 4), at the cost of a copy of the matrix
-     * in native memory (the file's size for Q4_0 and Q8_0, up to 4.6 times it for Q2_K).
+     * in {@code memory} (the file's size for Q4_0 and Q8_0, up to 4.6 times it for Q2_K).
      */
     @Override
-    public boolean prepare(dev.gem.kernels.ThreadPool pool, Tensor w) {
+    public boolean prepare(dev.gem.kernels.ThreadPool pool, Tensor w,
+                           java.util.function.LongFunction<java.lang.foreign.MemorySegment> memory) {
         if (REPACKED.containsKey(w)) return true;
-        Int8Matrix m = Int8Matrix.pack(w, pool);
+        Int8Matrix m = Int8Matrix.pack(w, pool, memory);
         if (m == null) return false;
         REPACKED.put(w, m);
         return true;
