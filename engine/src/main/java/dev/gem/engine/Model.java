@@ -18,6 +18,13 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A loaded language model: its GGUF file mapped once, its tokenizer, and a pool of kernel threads.
@@ -77,28 +84,40 @@ public final class Model implements AutoCloseable {
      * that fails, the matrix and the rest stay zero-copy: the model still runs, slower, and a warning says why.
      */
     private void prepareMatrices() {
-        java.util.List<dev.gem.tensor.Tensor> matrices = new java.util.ArrayList<>();
+        List<dev.gem.tensor.Tensor> matrices = new ArrayList<>();
         matrices.add(weights.output);
         for (Weights.Layer l : weights.layers)
-            java.util.Collections.addAll(matrices, l.wq, l.wk, l.wv, l.wqkv, l.wo, l.wGate, l.wUp, l.wDown,
+            Collections.addAll(matrices, l.wq, l.wk, l.wv, l.wqkv, l.wo, l.wGate, l.wUp, l.wDown,
                     l.wGateShared, l.wUpShared, l.wDownShared);
         for (Weights.Layer l : weights.layers)
             for (dev.gem.tensor.Tensor[] experts : new dev.gem.tensor.Tensor[][] {l.gateExp, l.upExp, l.downExp})
-                if (experts != null) java.util.Collections.addAll(matrices, experts);
-        matrices.removeIf(java.util.Objects::isNull);
+                if (experts != null) Collections.addAll(matrices, experts);
+        matrices.removeIf(Objects::isNull);
+        // A matrix per thread rather than rows of one matrix across threads: a copy's memory is zeroed by the thread
+        // that allocates it, which then ran alone (most of the repacking time on llama-1b Q4_0). Largest first,
+        // so no thread is left with the output head at the end.
+        matrices.sort(Comparator.comparingLong(dev.gem.tensor.Tensor::byteSize).reversed());
         RepackMemory memory = new RepackMemory(file.name());
-        for (int i = 0; i < matrices.size(); i++) {
-            try {
-                kernels.prepare(pool, matrices.get(i), memory);
-            } catch (OutOfMemoryError | java.io.UncheckedIOException e) {
-                LOG.warning(file.name() + ": no room to repack the weights for the fast kernels (" + e.getMessage()
-                        + "); " + (matrices.size() - i) + " of " + matrices.size()
-                        + " matrices stay in the file's layout and run slower. Free disk space in the temporary "
-                        + "directory (or point -Djava.io.tmpdir elsewhere), give the JVM more native memory "
-                        + "(-XX:MaxDirectMemorySize), or pass --no-repack to skip repacking.");
-                return;
+        AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        AtomicReference<Throwable> noRoom = new AtomicReference<>();
+        pool.forRange(pool.threads(), (first, last) -> {
+            try (ThreadPool here = new ThreadPool(1)) {
+                for (int i; noRoom.get() == null && (i = next.getAndIncrement()) < matrices.size(); ) {
+                    try {
+                        kernels.prepare(here, matrices.get(i), memory);
+                        done.incrementAndGet();
+                    } catch (OutOfMemoryError | java.io.UncheckedIOException e) {
+                        noRoom.compareAndSet(null, e);
+                    }
+                }
             }
-        }
+        });
+        if (noRoom.get() != null)
+            LOG.warning(file.name() + ": no room to repack the weights for the fast kernels (" + noRoom.get().getMessage()
+                    + "); " + (matrices.size() - done.get()) + " of " + matrices.size()
+                    + " matrices stay in the file's layout and run slower. Free disk space in the temporary "
+                    + "directory (or point -Djava.io.tmpdir elsewhere), give the JVM more native memory "
+                    + "(-XX:MaxDirectMemorySize), or pass --no-repack to skip repacking.");
     }
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Model.class.getName());

@@ -24,7 +24,7 @@ final class RepackMemory implements LongFunction<MemorySegment> {
 
     private final String model;
     private final Path dir;
-    private boolean capped;
+    private final java.util.concurrent.atomic.AtomicBoolean capped = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Copies for the model named {@code model}; files, when needed, in {@code dir}. */
     RepackMemory(String model, Path dir) {
@@ -37,17 +37,17 @@ final class RepackMemory implements LongFunction<MemorySegment> {
         this(model, Path.of(System.getProperty("java.io.tmpdir")));
     }
 
-    /** Called once per matrix, before it is packed (one thread). */
+    /** Called once per matrix, before it is packed; by several threads at once. */
     @Override
     public MemorySegment apply(long bytes) {
-        if (!capped) {
+        if (!capped.get()) {
             try {
                 return Arena.ofAuto().allocate(bytes, 64);
             } catch (OutOfMemoryError e) {
-                capped = true;
-                LOG.info(model + ": the JVM's native memory limit is reached (" + e.getMessage() + "); the remaining "
-                        + "repacked weights are kept in temporary files in " + dir + " (unlinked at once; their space is freed "
-                        + "with the model), which the operating system pages like the model file");
+                if (capped.compareAndSet(false, true))
+                    LOG.info(model + ": the JVM's native memory limit is reached (" + e.getMessage() + "); the remaining "
+                            + "repacked weights are kept in temporary files in " + dir + " (unlinked at once; their space is freed "
+                            + "with the model), which the operating system pages like the model file");
             }
         }
         return mapTemporaryFile(bytes);

@@ -35,14 +35,14 @@ class RepackMemoryTest {
     Path tmp;
 
     /**
-     * gem.jar under a 512 KiB native memory cap, on a 1.8 MB Q4_0 model whose every matrix repacks at 128 bits: the
+     * gem.jar under an 8 KiB native memory cap (smaller than any copy), on a 1.8 MB Q4_0 model whose every matrix repacks at 128 bits: the
      * copies past the cap go to temporary files (said once, no warning), and the text is the uncapped run's.
      */
     @Test
     void copiesBeyondTheNativeMemoryCapGoToTemporaryFiles() throws Exception {
         Path model = tinyQ4_0();
         Path files = Files.createDirectory(tmp.resolve("repacked"));
-        Run free = gem(List.of(), model), capped = gem(List.of("-XX:MaxDirectMemorySize=512k", "-Djava.io.tmpdir=" + files), model);
+        Run free = gem(List.of(), model), capped = gem(List.of("-XX:MaxDirectMemorySize=8k", "-Djava.io.tmpdir=" + files), model);
         assertEquals(0, free.code, free.err);
         assertEquals(0, capped.code, capped.err);
         assertFalse(free.err.contains("temporary files"), free.err);
@@ -59,23 +59,25 @@ class RepackMemoryTest {
     void copiesThatFitNowhereLeaveTheModelZeroCopyWithAWarning() throws Exception {
         Path model = tinyQ4_0();
         Run zeroCopy = gem(List.of(), model, "--no-repack");
-        Run nowhere = gem(List.of("-XX:MaxDirectMemorySize=512k", "-Djava.io.tmpdir=" + tmp.resolve("missing")), model);
+        Run nowhere = gem(List.of("-XX:MaxDirectMemorySize=8k", "-Djava.io.tmpdir=" + tmp.resolve("missing")), model);
         assertEquals(0, nowhere.code, nowhere.err);
         assertTrue(nowhere.err.contains("WARNING") && nowhere.err.contains("java.io.tmpdir")
                 && nowhere.err.contains("--no-repack"), "the warning says what to do: " + nowhere.err);
         assertEquals(zeroCopy.out, nowhere.out, "the same text as a zero-copy run");
     }
 
-    /** In process: kernels whose copy memory fails at the third matrix stop repacking there, with one warning. */
+    /**
+     * In process: kernels whose copy memory fails at the third matrix stop repacking there (the other thread finishes
+     * the matrix it has), with one warning.
+     */
     @Test
     void repackingStopsAtTheFirstCopyThatFitsNowhere() throws IOException {
         final class NoRoom extends ScalarKernels {
-            final List<Tensor> asked = new ArrayList<>();
+            final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
 
             @Override
             public boolean prepare(ThreadPool pool, Tensor w, LongFunction<MemorySegment> memory) {
-                asked.add(w);
-                if (asked.size() == 3) throw new UncheckedIOException(new IOException("No space left on device (test)"));
+                if (asked.incrementAndGet() == 3) throw new UncheckedIOException(new IOException("No space left on device (test)"));
                 return false;
             }
         }
@@ -95,7 +97,7 @@ class RepackMemoryTest {
         } finally {
             log.removeHandler(h);
         }
-        assertEquals(3, k.asked.size(), "repacking stops at the first copy that fits nowhere");
+        assertTrue(k.asked.get() == 3 || k.asked.get() == 4, "repacking stops at the first copy that fits nowhere: " + k.asked.get());
         assertEquals(1, warnings.size(), "one warning");
         assertTrue(warnings.get(0).contains("No space left on device (test)"), warnings.get(0));
         try (Model m = Model.load(TestData.model("stories260K.gguf"),
