@@ -11,6 +11,7 @@ import dev.gem.format.ModelFileException;
 import dev.gem.kernels.Backend;
 import dev.gem.kernels.Kernels;
 import dev.gem.kernels.ThreadPool;
+import dev.gem.tensor.Tensor;
 import dev.gem.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -73,7 +74,43 @@ public final class Model implements AutoCloseable {
         for (String w : gem.warnings()) LOG.warning(file.name() + ": " + w);
         this.domains = Domains.load(file, gem, weights, kernels, archName, options.adapters());
         this.pool = new ThreadPool(options.threads());
-        if (options.repack()) prepareMatrices();
+        if (options.repack()) {
+            List<Tensor> matrices = matrices();
+            warmUp(matrices);
+            prepareMatrices(matrices);
+        }
+    }
+
+    /** The matrices the forward pass multiplies with: the output head, every layer's, every expert's. */
+    private List<Tensor> matrices() {
+        List<Tensor> matrices = new ArrayList<>();
+        matrices.add(weights.output);
+        for (Weights.Layer l : weights.layers)
+            Collections.addAll(matrices, l.wq, l.wk, l.wv, l.wqkv, l.wo, l.wGate, l.wUp, l.wDown,
+                    l.wGateShared, l.wUpShared, l.wDownShared);
+        for (Weights.Layer l : weights.layers)
+            for (Tensor[] experts : new Tensor[][] {l.gateExp, l.upExp, l.downExp})
+                if (experts != null) Collections.addAll(matrices, experts);
+        matrices.removeIf(Objects::isNull);
+        return matrices;
+    }
+
+    /**
+     * Has the kernels of the matrices' types compiled by the JIT in the background while the model loads (see
+     * Kernels.warmUp): llama-1b Q4_0's first two-token prompt took 1.8-2.2 s without, 0.65 s with. Best effort: a
+     * warm-up that fails (no native memory left under the JVM's cap) changes nothing but that first pass's speed.
+     */
+    private void warmUp(List<Tensor> matrices) {
+        var types = matrices.stream().map(Tensor::type).distinct().toList();
+        Thread t = new Thread(() -> {
+            try {
+                types.forEach(kernels::warmUp);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                LOG.fine("kernel warm-up stopped: " + e);
+            }
+        }, "gem-warm-up");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
@@ -83,20 +120,11 @@ public final class Model implements AutoCloseable {
      * <p>The copies go to native memory, then past the JVM's cap to temporary files ({@link RepackMemory}). When even
      * that fails, the matrix and the rest stay zero-copy: the model still runs, slower, and a warning says why.
      */
-    private void prepareMatrices() {
-        List<dev.gem.tensor.Tensor> matrices = new ArrayList<>();
-        matrices.add(weights.output);
-        for (Weights.Layer l : weights.layers)
-            Collections.addAll(matrices, l.wq, l.wk, l.wv, l.wqkv, l.wo, l.wGate, l.wUp, l.wDown,
-                    l.wGateShared, l.wUpShared, l.wDownShared);
-        for (Weights.Layer l : weights.layers)
-            for (dev.gem.tensor.Tensor[] experts : new dev.gem.tensor.Tensor[][] {l.gateExp, l.upExp, l.downExp})
-                if (experts != null) Collections.addAll(matrices, experts);
-        matrices.removeIf(Objects::isNull);
+    private void prepareMatrices(List<Tensor> matrices) {
         // A matrix per thread rather than rows of one matrix across threads: a copy's memory is zeroed by the thread
         // that allocates it, which then ran alone (most of the repacking time on llama-1b Q4_0). Largest first,
         // so no thread is left with the output head at the end.
-        matrices.sort(Comparator.comparingLong(dev.gem.tensor.Tensor::byteSize).reversed());
+        matrices.sort(Comparator.comparingLong(Tensor::byteSize).reversed());
         RepackMemory memory = new RepackMemory(file.name());
         AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
         AtomicReference<Throwable> noRoom = new AtomicReference<>();
