@@ -74,11 +74,7 @@ public final class Model implements AutoCloseable {
         for (String w : gem.warnings()) LOG.warning(file.name() + ": " + w);
         this.domains = Domains.load(file, gem, weights, kernels, archName, options.adapters());
         this.pool = new ThreadPool(options.threads());
-        if (options.repack()) {
-            List<Tensor> matrices = matrices();
-            warmUp(matrices);
-            prepareMatrices(matrices);
-        }
+        if (options.repack()) prepareMatrices(matrices());
     }
 
     /** The matrices the forward pass multiplies with: the output head, every layer's, every expert's. */
@@ -93,24 +89,6 @@ public final class Model implements AutoCloseable {
                 if (experts != null) Collections.addAll(matrices, experts);
         matrices.removeIf(Objects::isNull);
         return matrices;
-    }
-
-    /**
-     * Has the kernels of the matrices' types compiled by the JIT in the background while the model loads (see
-     * Kernels.warmUp): llama-1b Q4_0's first two-token prompt took 1.8-2.2 s without, 0.65 s with. Best effort: a
-     * warm-up that fails (no native memory left under the JVM's cap) changes nothing but that first pass's speed.
-     */
-    private void warmUp(List<Tensor> matrices) {
-        var types = matrices.stream().map(Tensor::type).distinct().toList();
-        Thread t = new Thread(() -> {
-            try {
-                types.forEach(kernels::warmUp);
-            } catch (RuntimeException | OutOfMemoryError e) {
-                LOG.fine("kernel warm-up stopped: " + e);
-            }
-        }, "gem-warm-up");
-        t.setDaemon(true);
-        t.start();
     }
 
     /**

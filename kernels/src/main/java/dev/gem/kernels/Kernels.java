@@ -65,13 +65,6 @@ public abstract class Kernels {
         return false;
     }
 
-    /**
-     * Runs the matrix kernels for weights of {@code type} on a small synthetic matrix until the JIT has compiled them,
-     * so that a model's first forward pass does not run them unoptimized on full-size matrices. Once per type per
-     * JVM; blocks the calling thread (about a second), so callers run it beside loading. The default does nothing.
-     */
-    public void warmUp(DType type) {}
-
     /** Native memory that goes when unreachable; the JVM caps its total (-XX:MaxDirectMemorySize). */
     public static final LongFunction<MemorySegment> NATIVE_MEMORY = bytes -> Arena.ofAuto().allocate(bytes, 64);
 

@@ -63,7 +63,7 @@ class CliTest {
         Run r = run("-m", TestData.model("stories260K.gguf").toString(), "-p", "Once upon a time", "-n", "20", "--temp", "0", "-t", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("Once upon a time, there was a little girl named Lily."), r.out());
-        assertTrue(r.err().contains("prompt: 5 tokens") && r.err().contains("generated: 20 tokens") && r.err().contains("tok/s"), r.err());
+        assertTrue(r.err().contains("gem: load: ") && r.err().contains("prompt: 5 tokens") && r.err().contains("generated: 20 tokens") && r.err().contains("tok/s"), r.err());
     }
 
     @Test

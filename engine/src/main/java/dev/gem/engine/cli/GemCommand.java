@@ -107,7 +107,9 @@ public final class GemCommand implements Callable<Integer> {
                         spec.commandLine().getErr(), domainArgs.showRouting ? new DomainArgs.Collector() : null).run(text.isEmpty() ? null : text);
             }
         }
+        long loadStart = System.nanoTime();
         try (Model model = domainArgs.open(modelArgs); var session = model.newSession()) {
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             int max = nPredict == -1 ? model.contextSize() : nPredict;
             GenerateOptions opts = domainArgs.apply(depthArgs.apply(new GenerateOptions(max, sampler, true, true, scarArgs.settings(model)), model));
             var routes = domainArgs.showRouting ? new DomainArgs.Collector() : null;
@@ -134,7 +136,7 @@ public final class GemCommand implements Callable<Integer> {
                 routing += " | early exit: " + e[0] + " of " + e[1] + " tokens";
             }
             if (routes != null) routes.print(spec.commandLine().getErr(), model);
-            spec.commandLine().getErr().println("gem: " + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s) + routing);
+            spec.commandLine().getErr().println("gem: " + String.format("load: %.2f s | ", loadSeconds) + r.summary() + (sampler.isGreedy() ? "" : " | seed " + s) + routing);
         }
         return 0;
     }

@@ -49,7 +49,7 @@ final class Int8Matrix {
     }
 
     /** Byte offsets, in a block of the file type, of its fp16 scales (d, and dmin where there is one). */
-    static int[] scaleOffsets(DType type) {
+    private static int[] scaleOffsets(DType type) {
         return switch (type) {
             case Q4_K, Q4_1, Q5_K, Q5_1 -> new int[] {0, 2};
             case Q6_K -> new int[] {208};

@@ -203,11 +203,6 @@ public final class VectorKernels extends Kernels {
     }
 
     @Override
-    public void warmUp(DType type) {
-        WarmUp.run(this, type);
-    }
-
-    @Override
     public DType matvecActivations(Tensor w) {
         return REPACKED.containsKey(w) ? DType.Q8_0 : DType.F32;
     }
