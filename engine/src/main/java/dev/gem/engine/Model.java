@@ -53,6 +53,12 @@ public final class Model implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Kernels kernels;
     private final ThreadPool pool;
+    /**
+     * The kernels' repacked copies; null with repacking off. An explicit arena, closed with the model: its memory is
+     * back at close rather than at some later garbage collection, and the JVM's cap on collector-managed native memory
+     * (-XX:MaxDirectMemorySize, a quarter of RAM by default, which Arena.ofAuto counts against) does not apply.
+     */
+    private final Arena repacked;
     private final ModelOptions options;
     private final GemSpec gem;
     private final Domains domains;
@@ -74,7 +80,16 @@ public final class Model implements AutoCloseable {
         for (String w : gem.warnings()) LOG.warning(file.name() + ": " + w);
         this.domains = Domains.load(file, gem, weights, kernels, archName, options.adapters());
         this.pool = new ThreadPool(options.threads());
-        if (options.repack()) prepareMatrices(matrices());
+        this.repacked = options.repack() ? Arena.ofShared() : null;
+        if (repacked != null) {
+            try {
+                prepareMatrices(matrices());
+            } catch (RuntimeException | Error e) { // open() closes the file; the copies and threads are ours to free
+                repacked.close();
+                pool.close();
+                throw e;
+            }
+        }
     }
 
     /** The matrices the forward pass multiplies with: the output head, every layer's, every expert's. */
@@ -93,37 +108,32 @@ public final class Model implements AutoCloseable {
 
     /**
      * Lets the kernels repack the matrices the forward pass multiplies with, where that measurably pays (see
-     * Kernels.prepare). The mapped file stays as it is and still serves embedding rows.
-     *
-     * <p>The copies go to native memory, then past the JVM's cap to temporary files ({@link RepackMemory}). When even
-     * that fails, the matrix and the rest stay zero-copy: the model still runs, slower, and a warning says why.
+     * Kernels.prepare). The mapped file stays as it is and still serves embedding rows. When memory runs out, the
+     * matrix and the rest stay zero-copy: the model still runs, slower, and a warning says why.
      */
     private void prepareMatrices(List<Tensor> matrices) {
         // A matrix per thread rather than rows of one matrix across threads: a copy's memory is zeroed by the thread
         // that allocates it, which then ran alone (most of the repacking time on llama-1b Q4_0). Largest first,
         // so no thread is left with the output head at the end.
         matrices.sort(Comparator.comparingLong(Tensor::byteSize).reversed());
-        RepackMemory memory = new RepackMemory(file.name());
         AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
         AtomicReference<Throwable> noRoom = new AtomicReference<>();
         pool.forRange(pool.threads(), (first, last) -> {
             try (ThreadPool here = new ThreadPool(1)) {
                 for (int i; noRoom.get() == null && (i = next.getAndIncrement()) < matrices.size(); ) {
                     try {
-                        kernels.prepare(here, matrices.get(i), memory);
+                        kernels.prepare(here, matrices.get(i), bytes -> repacked.allocate(bytes, 64));
                         done.incrementAndGet();
-                    } catch (OutOfMemoryError | java.io.UncheckedIOException e) {
+                    } catch (OutOfMemoryError e) {
                         noRoom.compareAndSet(null, e);
                     }
                 }
             }
         });
         if (noRoom.get() != null)
-            LOG.warning(file.name() + ": no room to repack the weights for the fast kernels (" + noRoom.get().getMessage()
-                    + "); " + (matrices.size() - done.get()) + " of " + matrices.size()
-                    + " matrices stay in the file's layout and run slower. Free disk space in the temporary "
-                    + "directory (or point -Djava.io.tmpdir elsewhere), give the JVM more native memory "
-                    + "(-XX:MaxDirectMemorySize), or pass --no-repack to skip repacking.");
+            LOG.warning(file.name() + ": not enough memory to repack the weights for the fast kernels ("
+                    + noRoom.get().getMessage() + "); " + (matrices.size() - done.get()) + " of " + matrices.size()
+                    + " matrices stay in the file's layout and run slower. Pass --no-repack to skip repacking.");
     }
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Model.class.getName());
@@ -220,6 +230,7 @@ public final class Model implements AutoCloseable {
             if (closed) return;
             closed = true;
             pool.close();
+            if (repacked != null) repacked.close();
             domains.close();
             file.close();
         }

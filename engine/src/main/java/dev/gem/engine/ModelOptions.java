@@ -17,9 +17,8 @@ import dev.gem.tensor.DType;
  * @param repack      let the kernels keep repacked copies of the matrices where that is faster (default; Q4_0, Q8_0,
  *                    Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, the K-quants: about the model's size in extra native memory,
  *                    1.3–4.6 times it for the K-quants and IQ types); false reads every weight from the mapped file
- *                    (zero-copy, for devices short of memory). Copies beyond the JVM's native memory cap
- *                    (-XX:MaxDirectMemorySize) go to mapped temporary files; ones that fit nowhere are skipped with a
- *                    warning.
+ *                    (zero-copy, for devices short of memory). The copies are freed when the model is closed;
+ *                    when memory runs out the rest stay zero-copy, with a warning.
  */
 public record ModelOptions(int threads, int contextSize, int batchSize, dev.gem.kernels.Kernels kernels,
                            java.util.List<AdapterFile> adapters, DType kvType, boolean repack) {

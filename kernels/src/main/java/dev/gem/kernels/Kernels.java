@@ -58,8 +58,8 @@ public abstract class Kernels {
 
     /**
      * {@link #prepare(ThreadPool, Tensor)}, with the copy placed in {@code memory.apply(bytes)} (64-byte aligned, kept
-     * reachable as long as {@code w} is). Whatever {@code memory} throws (OutOfMemoryError, UncheckedIOException)
-     * reaches the caller, and {@code w} stays zero-copy.
+     * reachable as long as {@code w} is). Whatever {@code memory} throws (an OutOfMemoryError) reaches the caller,
+     * and {@code w} stays zero-copy.
      */
     public boolean prepare(ThreadPool pool, Tensor w, LongFunction<MemorySegment> memory) {
         return false;

@@ -10,14 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -26,63 +25,67 @@ import java.util.logging.Logger;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Repacked copies go to native memory, which the JVM caps (-XX:MaxDirectMemorySize, by default a quarter of RAM), and
- * past the cap to mapped temporary files, so a model larger than the cap still repacks without flags. When a copy
- * fits nowhere, the model must still load and run on the file's layout and say why it is slower, not die.
+ * Repacked copies live in an arena the model owns: no JVM limit applies to it (collector-managed native memory is
+ * capped by -XX:MaxDirectMemorySize, a quarter of RAM by default, which stopped models of a few GB from repacking), it
+ * is freed when the model is closed, and when memory does run out the model still loads and runs zero-copy and says
+ * why it is slower.
  */
 class RepackMemoryTest {
     @TempDir
     Path tmp;
 
     /**
-     * gem.jar under an 8 KiB native memory cap (smaller than any copy), on a 1.8 MB Q4_0 model whose every matrix repacks at 128 bits: the
-     * copies past the cap go to temporary files (said once, no warning), and the text is the uncapped run's.
+     * gem.jar under an 8 KiB -XX:MaxDirectMemorySize (smaller than any copy), on a model whose every matrix repacks at
+     * 128 bits: no warning, and the same text as without the limit. (With collector-managed copies this run warned and
+     * fell back to the slower kernels, and llama-1b Q8_0 under -Xmx512m repacked only part of its 1.3 GB.)
      */
     @Test
-    void copiesBeyondTheNativeMemoryCapGoToTemporaryFiles() throws Exception {
+    void theJvmsDirectMemoryLimitDoesNotStopRepacking() throws Exception {
         Path model = tinyQ4_0();
-        Path files = Files.createDirectory(tmp.resolve("repacked"));
-        Run free = gem(List.of(), model), capped = gem(List.of("-XX:MaxDirectMemorySize=8k", "-Djava.io.tmpdir=" + files), model);
+        Run free = gem(List.of(), model), capped = gem(List.of("-XX:MaxDirectMemorySize=8k"), model);
         assertEquals(0, free.code, free.err);
         assertEquals(0, capped.code, capped.err);
-        assertFalse(free.err.contains("temporary files"), free.err);
-        assertTrue(capped.err.contains("native memory limit is reached") && capped.err.contains(files.toString()), capped.err);
-        assertFalse(capped.err.contains("WARNING"), "every matrix repacked: " + capped.err);
-        assertFalse(capped.err.contains("Exception"), "nothing else fails for want of native memory: " + capped.err);
-        assertEquals(free.out, capped.out, "the same text as with the copies in native memory");
-        try (var left = Files.list(files)) {
-            assertEquals(0, left.count(), "the files are unlinked once mapped");
-        }
+        assertFalse(capped.err.contains("WARNING") || capped.err.contains("Exception"), "every matrix repacked: " + capped.err);
+        assertEquals(free.out, capped.out, "the same text as without the limit");
+        assertNotEquals(gem(List.of(), model, "--no-repack").out, free.out,
+                "the run is one that repacks (zero-copy rounds activations differently, and its text differs)");
     }
 
-    /** No native memory and no usable temporary directory: the run completes zero-copy, with a warning that says what to do. */
-    @Test
-    void copiesThatFitNowhereLeaveTheModelZeroCopyWithAWarning() throws Exception {
-        Path model = tinyQ4_0();
-        Run zeroCopy = gem(List.of(), model, "--no-repack");
-        Run nowhere = gem(List.of("-XX:MaxDirectMemorySize=8k", "-Djava.io.tmpdir=" + tmp.resolve("missing")), model);
-        assertEquals(0, nowhere.code, nowhere.err);
-        assertTrue(nowhere.err.contains("WARNING") && nowhere.err.contains("java.io.tmpdir")
-                && nowhere.err.contains("--no-repack"), "the warning says what to do: " + nowhere.err);
-        assertEquals(zeroCopy.out, nowhere.out, "the same text as a zero-copy run");
+    /** Kernels that keep every copy they were given, to see what the model does with them. */
+    static final class Recording extends ScalarKernels {
+        final List<MemorySegment> copies = java.util.Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger asked = new AtomicInteger();
+        int failAt = -1;
+
+        @Override
+        public boolean prepare(ThreadPool pool, Tensor w, LongFunction<MemorySegment> memory) {
+            if (asked.incrementAndGet() == failAt) throw new OutOfMemoryError("Unable to allocate 17825840 bytes (test)");
+            copies.add(memory.apply(w.byteSize()));
+            return false;
+        }
     }
 
     /**
-     * In process: kernels whose copy memory fails at the third matrix stop repacking there, with one warning that counts
-     * what stays unpacked. One thread, so that "there" is exact (with more, each finishes the matrix it has; this stub
-     * returns before the failing thread has even built its exception).
+     * Closing a model frees its copies at once, not at the collector's next run: an application that loads and closes
+     * models does not grow (llama-1b Q4_0 loaded and closed three times: resident memory after each close 885, 1590,
+     * 1660 MB with collector-managed copies; 267, 456, 530 MB now, the rest being heap).
      */
     @Test
-    void repackingStopsAtTheFirstCopyThatFitsNowhere() throws IOException {
-        final class NoRoom extends ScalarKernels {
-            final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
-
-            @Override
-            public boolean prepare(ThreadPool pool, Tensor w, LongFunction<MemorySegment> memory) {
-                if (asked.incrementAndGet() == 3) throw new UncheckedIOException(new IOException("No space left on device (test)"));
-                return false;
-            }
+    void closingAModelFreesItsCopies() throws IOException {
+        Recording k = new Recording();
+        try (Model m = Model.load(TestData.model("stories260K.gguf"), ModelOptions.defaults().withThreads(2).withKernels(k))) {
+            assertFalse(k.copies.isEmpty());
+            for (MemorySegment c : k.copies) assertTrue(c.scope().isAlive(), "alive while the model is open");
         }
+        for (MemorySegment c : k.copies) assertFalse(c.scope().isAlive(), "freed at close");
+    }
+
+    /**
+     * Memory that runs out at the third copy stops repacking there, with one warning that counts what stays unpacked;
+     * the model runs zero-copy. One thread, so that "there" is exact (with more, each finishes the matrix it has).
+     */
+    @Test
+    void repackingStopsAtTheFirstCopyThatDoesNotFit() throws IOException {
         List<String> warnings = new ArrayList<>();
         Handler h = new Handler() {
             @Override public void publish(LogRecord r) { warnings.add(r.getMessage()); }
@@ -91,7 +94,8 @@ class RepackMemoryTest {
         };
         Logger log = Logger.getLogger(Model.class.getName());
         log.addHandler(h);
-        NoRoom k = new NoRoom();
+        Recording k = new Recording();
+        k.failAt = 3;
         float[] logits, reference;
         try (Model m = Model.load(TestData.model("stories260K.gguf"), ModelOptions.defaults().withThreads(1).withKernels(k));
              Session s = m.newSession()) {
@@ -99,10 +103,10 @@ class RepackMemoryTest {
         } finally {
             log.removeHandler(h);
         }
-        assertEquals(3, k.asked.get(), "repacking stops at the first copy that fits nowhere");
+        assertEquals(3, k.asked.get(), "repacking stops at the first copy that does not fit");
         assertEquals(1, warnings.size(), "one warning");
-        assertTrue(warnings.get(0).contains("No space left on device (test)") && warnings.get(0).contains("34 of 36 matrices"),
-                warnings.get(0));
+        assertTrue(warnings.get(0).contains("(test)") && warnings.get(0).contains("34 of 36 matrices")
+                && warnings.get(0).contains("--no-repack"), warnings.get(0));
         try (Model m = Model.load(TestData.model("stories260K.gguf"),
                 ModelOptions.defaults().withThreads(2).withKernels(new ScalarKernels()).withRepack(false));
              Session s = m.newSession()) {
