@@ -103,7 +103,7 @@ public final class Model implements AutoCloseable {
             for (Tensor[] experts : new Tensor[][] {l.gateExp, l.upExp, l.downExp})
                 if (experts != null) Collections.addAll(matrices, experts);
         matrices.removeIf(Objects::isNull);
-        return matrices;
+        return new ArrayList<>(new java.util.LinkedHashSet<>(matrices)); // once each, though a file may share a tensor
     }
 
     /**
