@@ -57,9 +57,9 @@ public abstract class Kernels {
     }
 
     /**
-     * {@link #prepare(ThreadPool, Tensor)}, with the copy placed in {@code memory.apply(bytes)} (64-byte aligned, kept
-     * reachable as long as {@code w} is). Whatever {@code memory} throws (an OutOfMemoryError) reaches the caller,
-     * and {@code w} stays zero-copy.
+     * {@link #prepare(ThreadPool, Tensor)}, with the copy placed in {@code memory.apply(bytes)}: 64-byte aligned, and
+     * valid for as long as {@code w} is multiplied with (a model closes its arena, and with it the copies, when it
+     * closes). Whatever {@code memory} throws (an OutOfMemoryError) reaches the caller, and {@code w} stays zero-copy.
      */
     public boolean prepare(ThreadPool pool, Tensor w, LongFunction<MemorySegment> memory) {
         return false;
