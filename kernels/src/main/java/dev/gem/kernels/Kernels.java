@@ -140,6 +140,21 @@ public abstract class Kernels {
         }
     }
 
+    /**
+     * {@link #attend(float[], int, short[], int, int, short[], int, int, int, int, int, int, float, float, float[], float[], int)}
+     * for {@code heads} query heads that share one key/value head (grouped-query attention): head i's query at
+     * {@code qOff + i·headDim}, its output at {@code outOff + i·headDimV}, each with exactly the single head's
+     * arithmetic (so the same bits), which lets a backend read and decode each cached row once for all of them.
+     * {@code scratch} holds at least {@code heads · to} floats.
+     */
+    public void attendHeads(int heads, float[] q, int qOff, short[] keys, int kOff, int kStride, short[] values, int vOff,
+                            int vStride, int from, int to, int headDim, int headDimV, float scale, float softcap,
+                            float[] scratch, float[] out, int outOff) {
+        for (int i = 0; i < heads; i++)
+            attend(q, qOff + i * headDim, keys, kOff, kStride, values, vOff, vStride, from, to, headDim, headDimV, scale,
+                    softcap, scratch, out, outOff + i * headDimV);
+    }
+
     /** Per-thread buffer for one decoded fp16 key or value row. */
     private static final ThreadLocal<float[]> HALF_ROW = ThreadLocal.withInitial(() -> new float[256]);
 

@@ -339,6 +339,41 @@ class MatrixKernelsTest {
         }
     }
 
+    /**
+     * The heads of a key/value head attended together give each head's single-head result, bit for bit: head widths
+     * 64 and 128, positions across several decode chunks (and not a multiple of one), windows that start late, soft-caps.
+     */
+    @Test
+    void groupedHeadsGiveEachHeadsOwnBits() {
+        Kernels k = kernels();
+        Random r = new Random(22);
+        for (int hd : new int[] {64, 128, 48}) {
+            int kvHeads = 2, group = 4, positions = 150, stride = hd * kvHeads;
+            short[] k16 = new short[positions * stride], v16 = new short[positions * stride];
+            for (int i = 0; i < k16.length; i++) {
+                k16[i] = Float16.floatToHalf((float) r.nextGaussian());
+                v16[i] = Float16.floatToHalf((float) r.nextGaussian());
+            }
+            float[] q = activations(group * hd + 5, 3, Fill.QUANTIZED, r);
+            for (float cap : new float[] {0f, 30f})
+                for (int[] range : new int[][] {{0, positions}, {7, 130}, {0, 1}, {64, 65}}) {
+                    int from = range[0], to = range[1];
+                    float[] together = new float[group * hd + 2], scratch = new float[group * to];
+                    k.attendHeads(group, q, 5, k16, hd, stride, v16, hd, stride, from, to, hd, hd, 0.125f, cap, scratch,
+                            together, 2);
+                    for (int h = 0; h < group; h++) {
+                        float[] alone = new float[hd + 2], s = new float[to];
+                        k.attend(q, 5 + h * hd, k16, hd, stride, v16, hd, stride, from, to, hd, hd, 0.125f, cap, s, alone, 2);
+                        for (int i = 0; i < hd; i++)
+                            assertEquals(Float.floatToIntBits(alone[2 + i]), Float.floatToIntBits(together[2 + h * hd + i]),
+                                    k.name() + " hd " + hd + " head " + h + " [" + from + ", " + to + ") cap " + cap + " lane " + i);
+                    }
+                    assertEquals(0f, together[0]);
+                    assertEquals(0f, together[1]);
+                }
+        }
+    }
+
     /** Attention over an fp16 cache is attention over the decoded values: the same bits as the float cache version. */
     @Test
     void halfCacheAttentionMatchesDecodedValues() {

@@ -281,6 +281,26 @@ public final class Transformer {
         float[] keys = cache.keys == null ? null : cache.keys[layer], values = cache.values == null ? null : cache.values[layer];
         short[] keys16 = cache.keys16 == null ? null : cache.keys16[layer];
         short[] values16 = cache.values16 == null ? null : cache.values16[layer];
+        if (keys16 != null && group > 1 && n * c.kvHeads() >= pool.threads()) {
+            // the heads of a key/value head together, so its cached rows are decoded once for all of them
+            int kvHeads = c.kvHeads();
+            pool.forRange(n * kvHeads, (long) (pos0 + n) * (hd + hdv) * group, (start, end) -> {
+                float[] s = scores.get();
+                if (s.length < group * (pos0 + n)) {
+                    s = new float[Math.max(group * (pos0 + n), 256)];
+                    scores.set(s);
+                }
+                for (int i = start; i < end; i++) {
+                    int b = i / kvHeads, g = i % kvHeads;
+                    int pos = pos0 + b;
+                    int to = causal ? pos + 1 : pos0 + n;
+                    int from = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                    k.attendHeads(group, q, b * qDim + g * group * hd, keys16, g * hd, kvDim, values16, g * hdv, kvDimV,
+                            from, to, hd, hdv, scale, cap, s, att, b * outDim + g * group * hdv);
+                }
+            });
+            return;
+        }
         pool.forRange(n * heads, (long) (pos0 + n) * (hd + hdv), (start, end) -> {
             float[] s = scores.get();
             if (s.length < pos0 + n) {
