@@ -271,9 +271,13 @@ public final class Transformer {
             for (int off = b * width; off < (b + 1) * width; off += span) k.rmsnorm(v, off, v, off, weight, span, c.normEps());
     }
 
-    /** Every (token, head) pair attends over the cache, in parallel: causally (and within the window) or over all. */
+    /**
+     * Every (token, head) pair attends over the cache, in parallel: causally (and within the window) or over all. Over
+     * the fp16 cache the heads that share a key/value head go together, so its rows are decoded once for all of them,
+     * unless that leaves threads idle (one token over few key/value heads).
+     */
     private void attention(KvCache cache, int layer, int n, int pos0) {
-        int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV(), group = c.heads() / c.kvHeads();
+        int heads = c.heads(), hd = c.headDim(), hdv = c.headDimV();
         int qDim = c.qDim(), kvDim = c.kvDim(), kvDimV = c.kvDimV(), outDim = c.attnOutDim();
         int window = c.sliding(layer) ? c.slidingWindow() : 0;
         boolean causal = c.causal();
@@ -281,40 +285,22 @@ public final class Transformer {
         float[] keys = cache.keys == null ? null : cache.keys[layer], values = cache.values == null ? null : cache.values[layer];
         short[] keys16 = cache.keys16 == null ? null : cache.keys16[layer];
         short[] values16 = cache.values16 == null ? null : cache.values16[layer];
-        if (keys16 != null && group > 1 && n * c.kvHeads() >= pool.threads()) {
-            // the heads of a key/value head together, so its cached rows are decoded once for all of them
-            int kvHeads = c.kvHeads();
-            pool.forRange(n * kvHeads, (long) (pos0 + n) * (hd + hdv) * group, (start, end) -> {
-                float[] s = scores.get();
-                if (s.length < group * (pos0 + n)) {
-                    s = new float[Math.max(group * (pos0 + n), 256)];
-                    scores.set(s);
-                }
-                for (int i = start; i < end; i++) {
-                    int b = i / kvHeads, g = i % kvHeads;
-                    int pos = pos0 + b;
-                    int to = causal ? pos + 1 : pos0 + n;
-                    int from = window > 0 ? Math.max(0, pos - window + 1) : 0;
-                    k.attendHeads(group, q, b * qDim + g * group * hd, keys16, g * hd, kvDim, values16, g * hdv, kvDimV,
-                            from, to, hd, hdv, scale, cap, s, att, b * outDim + g * group * hdv);
-                }
-            });
-            return;
-        }
-        pool.forRange(n * heads, (long) (pos0 + n) * (hd + hdv), (start, end) -> {
+        int group = c.heads() / c.kvHeads();
+        int together = keys16 != null && n * c.kvHeads() >= pool.threads() ? group : 1, units = heads / together;
+        pool.forRange(n * units, (long) (pos0 + n) * (hd + hdv) * together, (start, end) -> {
             float[] s = scores.get();
-            if (s.length < pos0 + n) {
-                s = new float[Math.max(pos0 + n, 256)];
+            if (s.length < together * (pos0 + n)) {
+                s = new float[Math.max(together * (pos0 + n), 256)];
                 scores.set(s);
             }
             for (int i = start; i < end; i++) {
-                int b = i / heads, h = i % heads, kvHead = h / group;
+                int b = i / units, h = i % units * together, kvHead = h / group;
                 int pos = pos0 + b;
                 int to = causal ? pos + 1 : pos0 + n;
                 int from = window > 0 ? Math.max(0, pos - window + 1) : 0;
                 if (keys16 != null)
-                    k.attend(q, b * qDim + h * hd, keys16, kvHead * hd, kvDim, values16, kvHead * hdv, kvDimV,
-                            from, to, hd, hdv, scale, cap, s, att, b * outDim + h * hdv);
+                    k.attendHeads(together, q, b * qDim + h * hd, keys16, kvHead * hd, kvDim, values16, kvHead * hdv,
+                            kvDimV, from, to, hd, hdv, scale, cap, s, att, b * outDim + h * hdv);
                 else
                     k.attend(q, b * qDim + h * hd, keys, kvHead * hd, kvDim, values, kvHead * hdv, kvDimV,
                             from, to, hd, hdv, scale, cap, s, att, b * outDim + h * hdv);
