@@ -341,13 +341,14 @@ class MatrixKernelsTest {
 
     /**
      * The heads of a key/value head attended together give each head's single-head result, bit for bit: head widths
-     * 64 and 128, positions across several decode chunks (and not a multiple of one), windows that start late, soft-caps.
+     * 64, 128, 48, 96 (whole vectors but not fours of them) and 40 (not whole vectors), positions across several
+     * decode chunks (and not a multiple of one), windows that start late, soft-caps.
      */
     @Test
     void groupedHeadsGiveEachHeadsOwnBits() {
         Kernels k = kernels();
         Random r = new Random(22);
-        for (int hd : new int[] {64, 128, 48}) {
+        for (int hd : new int[] {64, 128, 48, 96, 40}) {
             int kvHeads = 2, group = 4, positions = 150, stride = hd * kvHeads;
             short[] k16 = new short[positions * stride], v16 = new short[positions * stride];
             for (int i = 0; i < k16.length; i++) {
