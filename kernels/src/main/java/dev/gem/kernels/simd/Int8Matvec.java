@@ -208,7 +208,7 @@ final class Int8Matvec {
     static void rows4Q4(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
-        boolean k = w.layout == Layout.NIBBLES_AFFINE; // by identity: reading layout.mins measured 4% slower (JMH, C2)
+        boolean k = w.mins; // float scales and mins (Q4_K, Q4_1), else fp16 scales (Q4_0)
         int gs = w.groupBytes, qa = w.quantAt;
         short[] xq = in.q;
         int[] sum8 = in.sum8;
@@ -286,7 +286,7 @@ final class Int8Matvec {
     static void dot4Q4(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
-        boolean k = w.layout == Layout.NIBBLES_AFFINE; // by identity: reading layout.mins measured 4% slower (JMH, C2)
+        boolean k = w.mins; // float scales and mins (Q4_K, Q4_1), else fp16 scales (Q4_0)
         int gs = w.groupBytes, qa = w.quantAt;
         short[] xq = in.q;
         int[] sum8 = in.sum8;
@@ -369,9 +369,7 @@ final class Int8Matvec {
     static void rows4Q8(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
-        Layout lay = w.layout; // compared by identity: reading its flags here measured 4% slower (JMH, C2)
-        boolean six = lay == Layout.BYTES_16 || lay == Layout.BYTES_16_AFFINE, fp16 = lay == Layout.BYTES;
-        boolean mins = lay == Layout.BYTES_AFFINE || lay == Layout.BYTES_16_AFFINE;
+        boolean six = w.sixteens, fp16 = !w.floatScales, mins = w.mins;
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
@@ -440,9 +438,7 @@ final class Int8Matvec {
     static void dot4Q8(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
-        Layout lay = w.layout; // compared by identity: reading its flags here measured 4% slower (JMH, C2)
-        boolean six = lay == Layout.BYTES_16 || lay == Layout.BYTES_16_AFFINE, fp16 = lay == Layout.BYTES;
-        boolean mins = lay == Layout.BYTES_AFFINE || lay == Layout.BYTES_16_AFFINE;
+        boolean six = w.sixteens, fp16 = !w.floatScales, mins = w.mins;
         int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
