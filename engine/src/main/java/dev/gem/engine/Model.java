@@ -11,6 +11,7 @@ import dev.gem.format.ModelFileException;
 import dev.gem.kernels.Backend;
 import dev.gem.kernels.Kernels;
 import dev.gem.kernels.ThreadPool;
+import dev.gem.tensor.DType;
 import dev.gem.tensor.Tensor;
 import dev.gem.tokenizer.Tokenizer;
 
@@ -25,6 +26,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -108,32 +110,101 @@ public final class Model implements AutoCloseable {
 
     /**
      * Lets the kernels repack the matrices the forward pass multiplies with, where that measurably pays (see
-     * Kernels.prepare). The mapped file stays as it is and still serves embedding rows. When memory runs out, the
-     * matrix and the rest stay zero-copy: the model still runs, slower, and a warning says why.
+     * Kernels.prepare). The mapped file stays as it is and still serves embedding rows. Copies that do not fit in the
+     * room physical memory leaves ({@link #roomForCopies}) are not made, and those matrices stay zero-copy; so does
+     * the rest when an allocation fails. Either way the model runs, slower, and a warning says why.
      */
     private void prepareMatrices(List<Tensor> matrices) {
         // A matrix per thread rather than rows of one matrix across threads: a copy's memory is zeroed by the thread
         // that allocates it, which then ran alone (most of the repacking time on llama-1b Q4_0). Largest first,
-        // so no thread is left with the output head at the end.
+        // so no thread is left with the output head at the end, and so smaller matrices fill what room is left.
         matrices.sort(Comparator.comparingLong(Tensor::byteSize).reversed());
-        AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        Room room = roomForCopies();
+        AtomicLong left = new AtomicLong(room.bytes()), made = new AtomicLong(), refused = new AtomicLong();
+        AtomicInteger next = new AtomicInteger(), done = new AtomicInteger(), skipped = new AtomicInteger();
         AtomicReference<Throwable> noRoom = new AtomicReference<>();
         pool.forRange(pool.threads(), (first, last) -> {
             try (ThreadPool here = new ThreadPool(1)) {
                 for (int i; noRoom.get() == null && (i = next.getAndIncrement()) < matrices.size(); ) {
                     try {
-                        kernels.prepare(here, matrices.get(i), bytes -> repacked.allocate(bytes, 64));
+                        kernels.prepare(here, matrices.get(i), bytes -> {
+                            if (left.addAndGet(-bytes) < 0) {
+                                left.addAndGet(bytes);
+                                refused.addAndGet(bytes);
+                                throw OVER_ROOM;
+                            }
+                            MemorySegment copy = repacked.allocate(bytes, 64);
+                            made.addAndGet(bytes);
+                            return copy;
+                        });
                         done.incrementAndGet();
+                    } catch (OverRoom e) {
+                        skipped.incrementAndGet();
                     } catch (OutOfMemoryError e) {
                         noRoom.compareAndSet(null, e);
                     }
                 }
             }
         });
+        if (skipped.get() > 0)
+            LOG.warning(String.format("%s: %d of %d matrices stay in the file's layout and run slower: repacking all "
+                    + "of them would take %s, and there is room for %s (%s). Free memory, or pass --no-repack to skip "
+                    + "repacking.", file.name(), skipped.get(), matrices.size(), size(made.get() + refused.get()),
+                    size(room.bytes()), room.why()));
         if (noRoom.get() != null)
             LOG.warning(file.name() + ": not enough memory to repack the weights for the fast kernels ("
-                    + noRoom.get().getMessage() + "); " + (matrices.size() - done.get()) + " of " + matrices.size()
-                    + " matrices stay in the file's layout and run slower. Pass --no-repack to skip repacking.");
+                    + noRoom.get().getMessage() + "); " + (matrices.size() - done.get() - skipped.get()) + " of "
+                    + matrices.size() + " matrices stay in the file's layout and run slower. Pass --no-repack to skip repacking.");
+    }
+
+    /** The system property that sets the room for repacked copies, in bytes or with a k, m or g suffix. */
+    public static final String REPACK_MEMORY = "gem.repackMemory";
+    /** Memory left free beside the copies besides a session's KV cache: scratch, heap growth, the rest of the JVM. */
+    private static final long WORKING_MEMORY = 256L << 20;
+
+    /** Thrown by the copies' allocator for a copy that would not fit; only the count and size are reported. */
+    private static final class OverRoom extends RuntimeException {
+        OverRoom() { super("no room for the copy", null, false, false); }
+    }
+    private static final OverRoom OVER_ROOM = new OverRoom();
+
+    /** Bytes the repacked copies may take, and where that figure comes from (for the warning). */
+    private record Room(long bytes, String why) {}
+
+    /**
+     * -D{@value #REPACK_MEMORY} when set, else the physical memory available less {@link #reserve()}; unlimited
+     * where the system does not say what is available.
+     */
+    private Room roomForCopies() {
+        String set = System.getProperty(REPACK_MEMORY);
+        if (set != null) return new Room(parseSize(REPACK_MEMORY, set), "set by -D" + REPACK_MEMORY);
+        long available = PhysicalMemory.available(), reserve = reserve();
+        if (available < 0) return new Room(Long.MAX_VALUE, "");
+        return new Room(Math.max(0, available - reserve), "the " + size(available) + " of physical memory available, less "
+                + size(reserve) + " for the KV cache and working memory");
+    }
+
+    /** What has to stay free beside the copies: a session's KV cache at this model's context, and working memory. */
+    private long reserve() {
+        long kvBytes = options.kvType() == DType.F16 ? 2 : 4;
+        return (long) config.layers() * contextSize() * (config.kvDim() + config.kvDimV()) * kvBytes + WORKING_MEMORY;
+    }
+
+    static long parseSize(String what, String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        int shift = t.endsWith("k") ? 10 : t.endsWith("m") ? 20 : t.endsWith("g") ? 30 : 0;
+        try {
+            long v = Long.parseLong(shift > 0 ? t.substring(0, t.length() - 1) : t);
+            if (v >= 0 && v <= Long.MAX_VALUE >> shift) return v << shift;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(what + ": '" + text + "' is not a size (bytes, or a whole number with k, m or g)");
+    }
+
+    private static String size(long bytes) {
+        return bytes >= 1L << 30 ? String.format("%.2f GB", bytes / (double) (1L << 30))
+                : String.format("%.0f MB", bytes / (double) (1L << 20));
     }
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Model.class.getName());

@@ -17,8 +17,10 @@ import dev.gem.tensor.DType;
  * @param repack      let the kernels keep repacked copies of the matrices where that is faster (default; Q4_0, Q8_0,
  *                    Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, the K-quants: about the model's size in extra native memory,
  *                    1.3–4.6 times it for the K-quants and IQ types); false reads every weight from the mapped file
- *                    (zero-copy, for devices short of memory). The copies are freed when the model is closed;
- *                    when memory runs out the rest stay zero-copy, with a warning.
+ *                    (zero-copy, for devices short of memory). The copies are freed when the model is closed.
+ *                    They take no more than the physical memory available less a session's KV cache and 256 MB
+ *                    ({@link PhysicalMemory}; -Dgem.repackMemory=SIZE sets it): matrices that do not fit, or
+ *                    all that remain when an allocation fails, stay zero-copy, with a warning.
  */
 public record ModelOptions(int threads, int contextSize, int batchSize, dev.gem.kernels.Kernels kernels,
                            java.util.List<AdapterFile> adapters, DType kvType, boolean repack) {

@@ -2,6 +2,7 @@ package dev.gem.tests;
 
 import dev.gem.engine.Model;
 import dev.gem.engine.ModelOptions;
+import dev.gem.engine.PhysicalMemory;
 import dev.gem.engine.Session;
 import dev.gem.kernels.ScalarKernels;
 import dev.gem.kernels.ThreadPool;
@@ -113,6 +114,77 @@ class RepackMemoryTest {
             reference = s.feed(new int[] {1, 403});
         }
         assertArrayEquals(reference, logits, 0f, "same results as a zero-copy model");
+    }
+
+    /**
+     * Linux overcommits: a copy larger than the physical memory left is allocated without complaint, and the process is
+     * killed later (llama-1b Q4_0 in a cgroup of 800 MB: killed, exit 137, no message). So the copies get the room
+     * physical memory leaves, largest first, smaller ones filling what is left; the rest stay zero-copy, with a
+     * warning that says what would not fit.
+     */
+    @Test
+    void copiesStayWithinTheRoomPhysicalMemoryLeaves() throws IOException {
+        Recording all = new Recording();
+        try (Model m = Model.load(TestData.model("stories260K.gguf"), ModelOptions.defaults().withThreads(1).withKernels(all))) {
+            assertEquals(36, all.copies.size());
+        }
+        long largest = all.copies.stream().mapToLong(MemorySegment::byteSize).max().orElseThrow();
+        long smallest = all.copies.stream().mapToLong(MemorySegment::byteSize).min().orElseThrow();
+        long room = largest + smallest;
+        List<String> warnings = new ArrayList<>();
+        Recording k = new Recording();
+        String before = System.setProperty(Model.REPACK_MEMORY, Long.toString(room));
+        Handler h = collect(warnings);
+        try (Model m = Model.load(TestData.model("stories260K.gguf"), ModelOptions.defaults().withThreads(2).withKernels(k))) {
+            assertEquals(36, k.asked.get(), "every matrix is offered");
+        } finally {
+            Logger.getLogger(Model.class.getName()).removeHandler(h);
+            if (before == null) System.clearProperty(Model.REPACK_MEMORY);
+            else System.setProperty(Model.REPACK_MEMORY, before);
+        }
+        long taken = k.copies.stream().mapToLong(MemorySegment::byteSize).sum();
+        assertTrue(taken <= room, taken + " bytes of copies in a room of " + room);
+        assertTrue(k.copies.size() >= 2, "the largest and then the smallest fit: " + k.copies.size());
+        assertTrue(k.copies.size() < 36);
+        assertEquals(1, warnings.size(), "one warning: " + warnings);
+        String w = warnings.get(0);
+        assertTrue(w.contains((36 - k.copies.size()) + " of 36 matrices") && w.contains(Model.REPACK_MEMORY)
+                && w.contains("--no-repack"), w);
+    }
+
+    /** gem.jar with no room for copies runs exactly as with --no-repack, and says why it is slower. */
+    @Test
+    void noRoomRunsZeroCopy() throws Exception {
+        Path model = tinyQ4_0();
+        Run none = gem(List.of("-D" + Model.REPACK_MEMORY + "=0"), model), zeroCopy = gem(List.of(), model, "--no-repack");
+        assertEquals(0, none.code, none.err);
+        assertEquals(zeroCopy.out, none.out);
+        assertTrue(none.err.contains("WARNING") && none.err.contains("matrices stay in the file's layout")
+                && none.err.contains("room for 0 MB"), none.err);
+        Run bad = gem(List.of("-D" + Model.REPACK_MEMORY + "=lots"), model);
+        assertNotEquals(0, bad.code);
+        assertTrue(bad.err.contains(Model.REPACK_MEMORY + ": 'lots' is not a size"), bad.err);
+    }
+
+    @Test
+    void readsMemAvailable() {
+        String meminfo = "MemTotal:       24684092 kB\nMemFree:        24214836 kB\nMemAvailable:   24233252 kB\n";
+        assertEquals(24233252L * 1024, PhysicalMemory.field(meminfo, "MemAvailable"));
+        assertEquals(24684092L * 1024, PhysicalMemory.field(meminfo, "MemTotal"));
+        assertEquals(-1, PhysicalMemory.field(meminfo, "SwapTotal"));
+        assertEquals(-1, PhysicalMemory.field("MemAvailable: many kB\n", "MemAvailable"));
+        long here = PhysicalMemory.available();
+        assertTrue(here == -1 || here > 0, "available: " + here);
+    }
+
+    private static Handler collect(List<String> into) {
+        Handler h = new Handler() {
+            @Override public void publish(LogRecord r) { into.add(r.getMessage()); }
+            @Override public void flush() {}
+            @Override public void close() {}
+        };
+        Logger.getLogger(Model.class.getName()).addHandler(h);
+        return h;
     }
 
     private Path tinyQ4_0() {
