@@ -43,7 +43,7 @@ class MatrixKernelsTest {
 
     /** Column counts: whole groups of blocks at every width (8, 16 or 32 blocks), partial groups, single blocks. */
     private static final int[] QUANT_COLS = {32, 96, 256, 288, 1024, 1056, 2048, 4128};
-    private static final int[] SUPER_BLOCK_COLS = {256, 768, 2048};
+    private static final int[] SUPER_BLOCK_COLS = {256, 768, 1536, 2048}; // 768, 1536: paired layouts pad less
     private static final int[] FLOAT_COLS = {1, 17, 64, 100, 1000, 2048};
 
     static Stream<Arguments> typesAndSizes() {
@@ -200,9 +200,15 @@ class MatrixKernelsTest {
     @ParameterizedTest(name = "{0}, prepared {1}")
     @MethodSource("batches")
     void matmulRowsAreMatvecBitForBit(DType t, boolean prepare) {
+        // rows of whole groups, and rows that take the paired layouts at some width (33 blocks at every width, 48 at 512)
+        for (int cols : t.blockSize == 256 ? new int[] {1024, 1536} : t.isQuantized() ? new int[] {1024, 1056} : new int[] {300})
+            matmulRowsAreMatvecBitForBit(t, prepare, cols);
+    }
+
+    private void matmulRowsAreMatvecBitForBit(DType t, boolean prepare, int cols) {
         Kernels k = kernels();
         Random r = new Random(99 + t.ordinal());
-        int cols = t.blockSize == 256 ? 1024 : t.isQuantized() ? 1056 : 300, rows = 21;
+        int rows = 21;
         try (Arena arena = Arena.ofShared()) {
             Tensor w = weights(t, rows, cols, Fill.QUANTIZED, r, arena, false);
             if (prepare) k.prepare(pool, w);
@@ -216,7 +222,7 @@ class MatrixKernelsTest {
                 for (int tok = 0; tok < n; tok++)
                     for (int row = 0; row < rows; row++)
                         assertEquals(Float.floatToIntBits(single[tok][row]), Float.floatToIntBits(out[tok * rows + row]),
-                                k.name() + " " + t + " prepared " + prepare + " batch " + n + " token " + tok + " row " + row);
+                                k.name() + " " + t + " x " + cols + " prepared " + prepare + " batch " + n + " token " + tok + " row " + row);
             }
         }
     }

@@ -26,6 +26,8 @@ public record Shape(String name, String arch, int dim, int ffn, int layers, int 
         add(new Shape("tiny", "llama", 256, 768, 4, 8, 4, 32, 0, 0, 0, 0, false, "small Llama for smoke tests", false));
         add(new Shape("llama-1b", "llama", 2048, 8192, 16, 32, 8, 64, 128256, 0, 0, 0, true, "Llama 3.2 1B", false));
         add(new Shape("llama-3b", "llama", 3072, 8192, 28, 24, 8, 128, 128256, 0, 0, 0, true, "Llama 3.2 3B", false));
+        add(new Shape("qwen2.5-1.5b", "qwen2", 1536, 8960, 28, 12, 2, 128, 0, 0, 0, 0, true,
+                "Qwen2.5 1.5B: rows of 1536 and 8960, not whole groups of blocks at 512 bits", false));
         add(new Shape("moe-small", "llama", 1024, 1408, 16, 16, 8, 64, 0, 32, 4, 0, false, "Mixtral layout: dim 1024, 16 layers, 32 experts, 4 used", false));
         // one tiny file per architecture, for checking GEM against llama.cpp
         add(tiny("llama", 0, 0, 0, false));

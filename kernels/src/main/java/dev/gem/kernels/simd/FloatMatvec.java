@@ -24,7 +24,7 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  *
  * <h2>Speed</h2>
  * Prompts: decoding is paid once per row and batch; four rows and four tokens make a tile of sixteen accumulators. Decoding: four rows from four parts of the thread's range are decoded chunk by chunk in turn, so
- * the core streams from four places at once (see {@link Int8Matvec#rows4Q4_0}).
+ * the core streams from four places at once (see {@link Int8Matvec#rows4Q4}).
  */
 final class FloatMatvec {
     private FloatMatvec() {}

@@ -24,7 +24,7 @@ final class Int8Matrix {
     final MemorySegment data;
     final long rowBytes;
     final int rows, cols;
-    /** Groups per row (of SL blocks, or SL blocks of 16), the last padded with zero blocks where rows end early. */
+    /** Groups per row (of SL lanes: blocks, blocks of 16 or halves), the last padded with zero blocks where rows end early. */
     final int groups;
     /** Bytes of one group, and where its quants start (the scales come first). */
     final int groupBytes, quantAt;
@@ -32,7 +32,9 @@ final class Int8Matrix {
      * The layout's flags, copied here for the kernels: read through {@link #layout} they cost the Q4_K and Q6_K
      * kernels 4% (JMH, C2); as the matrix's own fields they cost what comparing the layout by identity did.
      */
-    final boolean sixteens, floatScales, mins;
+    final boolean sixteens, halves, floatScales, mins;
+    /** Blocks of 32 per group: SL, or SL/2 in the paired layouts. */
+    private final int groupBlocks;
 
     private Int8Matrix(Layout layout, MemorySegment data, long rowBytes, int rows, int cols) {
         this.layout = layout;
@@ -40,10 +42,12 @@ final class Int8Matrix {
         this.rowBytes = rowBytes;
         this.rows = rows;
         this.cols = cols;
-        this.groups = (cols / 32 + SL - 1) / SL * (layout.sixteens ? 2 : 1);
+        this.groupBlocks = layout.paired() ? SL / 2 : SL;
+        this.groups = layout.padded(cols / 32) / groupBlocks;
         this.groupBytes = layout.blockBytes * SL;
         this.quantAt = layout.quantsAt * SL;
         this.sixteens = layout.sixteens;
+        this.halves = layout.halves;
         this.floatScales = layout.floatScales;
         this.mins = layout.mins;
     }
@@ -78,7 +82,7 @@ final class Int8Matrix {
         long rowBytes = t.rowBytes();
         MemorySegment src = t.data();
         DType source = t.type();
-        Layout layout = Layout.of(source);
+        Layout layout = Layout.of(source, cols / 32);
         for (long b = 0, blocks = t.elementCount() / source.blockSize, stride = source.blockBytes; b < blocks; b++)
             for (int at : scaleOffsets(source)) {
                 int exponent = (src.get(dev.gem.tensor.LE.SHORT, b * stride + at) >>> 10) & 0x1f;
@@ -100,9 +104,9 @@ final class Int8Matrix {
                     in = q8;
                 }
                 switch (layout) {
-                    case NIBBLES -> m.packRowQ4_0(in, out);
+                    case NIBBLES, NIBBLES_HALVES -> m.packRowQ4_0(in, out);
                     case BYTES -> m.packRowQ8_0(in, out);
-                    case NIBBLES_AFFINE -> m.packRowAffine(source, in, out);
+                    case NIBBLES_AFFINE, NIBBLES_AFFINE_HALVES -> m.packRowAffine(source, in, out);
                     case BYTES_AFFINE -> m.packRowAffineBytes(source, in, out);
                     case BYTES_16 -> m.packRowSixteens(source, in, out);
                     case BYTES_16_AFFINE -> m.packRowQ2_K(in, out);
@@ -113,26 +117,35 @@ final class Int8Matrix {
         return m;
     }
 
+    /** Q4_0: per group its blocks' fp16 scales in block order, then the nibbles ({@link #putNibble}). */
     private void packRowQ4_0(byte[] in, byte[] out) {
-        for (int g = 0; g < groups; g++) {
-            int go = g * groupBytes;
-            for (int b = 0; b < SL; b++) {
-                if (g * SL + b >= cols / 32) continue; // padding: stays zero
-                int bo = (g * SL + b) * 18;
-                out[go + 2 * b] = in[bo];
-                out[go + 2 * b + 1] = in[bo + 1];
-                for (int v = 0; v < 8; v++) {
-                    int lane = 0;
-                    for (int p = 0; p < 4; p++) {
-                        int e = v + 8 * p;                              // element of the block
-                        int q = in[bo + 2 + e % 16] & 0xff;
-                        lane |= (e < 16 ? q & 0xf : q >>> 4) << (4 * p);
-                    }
-                    out[go + 2 * SL + v * 2 * SL + 2 * b] = (byte) lane;
-                    out[go + 2 * SL + v * 2 * SL + 2 * b + 1] = (byte) (lane >>> 8);
-                }
-            }
+        java.util.Arrays.fill(out, (byte) 0);
+        for (int block = 0; block < cols / 32; block++) {
+            int go = block / groupBlocks * groupBytes, k = block % groupBlocks, bo = block * 18;
+            out[go + 2 * k] = in[bo];
+            out[go + 2 * k + 1] = in[bo + 1];
+            for (int e = 0; e < 32; e++)
+                putNibble(out, go + quantAt, k, e, (in[bo + 2 + e % 16] & 0xff) >>> (e < 16 ? 0 : 4));
         }
+    }
+
+    /**
+     * Sets nibble q (its low four bits) of element e of block k of a group whose quants start at {@code qs}. A 16-bit
+     * lane holds four nibbles, at bits 4p. One lane per block: element v + 8p in vector v (8 vectors a group). Halves:
+     * element 16h + v + 4p of block k in vector v (4 vectors a group), lane 2k + h.
+     */
+    private void putNibble(byte[] out, int qs, int k, int e, int q) {
+        int v, p, lane;
+        if (halves) {
+            v = e % 4;
+            p = e % 16 / 4;
+            lane = 2 * k + e / 16;
+        } else {
+            v = e % 8;
+            p = e / 8;
+            lane = k;
+        }
+        out[qs + v * 2 * SL + 2 * lane + p / 2] |= (byte) ((q & 0xf) << 4 * (p % 2));
     }
 
     /** ggml's kvalues_iq4nl: the 16 levels of IQ4_NL and IQ4_XS. */
@@ -155,36 +168,29 @@ final class Int8Matrix {
     }
 
     /**
-     * Q4_K, and Q4_1 in its layout: per group, the SL blocks' scales as floats ("even blocks then odd blocks", as the
-     * kernel's 32-bit lanes take them), then their mins as floats, then the unsigned quants nibble-packed as Q4_0's.
+     * Q4_K, and Q4_1 in its layout: per group, the blocks' scales as floats ("even blocks then odd blocks", as the
+     * kernel's 32-bit lanes take them; in block order for halves, where a 32-bit lane is a block), then their mins as
+     * floats, then the unsigned quants nibble-packed as Q4_0's.
      * A value is scale·q + min: for Q4_K scale = d·scale and min = -dmin·min, both exact in float (11-bit by 6-bit
      * mantissas); for Q4_1 its fp16 d and m.
      */
     private void packRowAffine(DType source, byte[] in, byte[] out) {
+        java.util.Arrays.fill(out, (byte) 0);
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         boolean k = source == DType.Q4_K;
-        for (int g = 0; g < groups; g++) {
-            int go = g * groupBytes;
-            for (int b = 0; b < SL; b++) {
-                if (g * SL + b >= cols / 32) continue; // padding: stays zero
-                int block = g * SL + b, sb = k ? block / 8 * 144 : block * 20, j = k ? block % 8 : 0;
-                float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
-                float m = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
-                int slot = (b % 2) * (SL / 2) + b / 2;
-                o.putFloat(go + 4 * slot, k ? d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j) : d);
-                o.putFloat(go + 4 * SL + 4 * slot, k ? -(m * dev.gem.quant.PackedScales6.min(in, sb + 4, j)) : m);
-                // Q4_K: 64 values share 32 bytes (low nibbles, then high); Q4_1: 32 share 16, as Q4_0's
-                int qs = k ? sb + 16 + 32 * (j / 2) : sb + 4;
-                for (int v = 0; v < 8; v++) {
-                    int lane = 0;
-                    for (int p = 0; p < 4; p++) {
-                        int e = v + 8 * p;
-                        int q = k ? (in[qs + e] & 0xff) >>> 4 * (j % 2) : (in[qs + e % 16] & 0xff) >>> (e < 16 ? 0 : 4);
-                        lane |= (q & 0xf) << (4 * p);
-                    }
-                    o.putShort(go + 8 * SL + v * 2 * SL + 2 * b, (short) lane);
-                }
-            }
+        int minsAt = halves ? 2 * SL : 4 * SL; // after the group's scales: SL/2 floats (halves) or SL
+        for (int block = 0; block < cols / 32; block++) {
+            int go = block / groupBlocks * groupBytes, b = block % groupBlocks;
+            int sb = k ? block / 8 * 144 : block * 20, j = k ? block % 8 : 0;
+            float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
+            float m = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
+            int slot = halves ? b : (b % 2) * (SL / 2) + b / 2;
+            o.putFloat(go + 4 * slot, k ? d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j) : d);
+            o.putFloat(go + minsAt + 4 * slot, k ? -(m * dev.gem.quant.PackedScales6.min(in, sb + 4, j)) : m);
+            // Q4_K: 64 values share 32 bytes (low nibbles, then high); Q4_1: 32 share 16, as Q4_0's
+            int qs = k ? sb + 16 + 32 * (j / 2) : sb + 4;
+            for (int e = 0; e < 32; e++)
+                putNibble(out, go + quantAt, b, e, k ? (in[qs + e] & 0xff) >>> 4 * (j % 2) : (in[qs + e % 16] & 0xff) >>> (e < 16 ? 0 : 4));
         }
     }
 

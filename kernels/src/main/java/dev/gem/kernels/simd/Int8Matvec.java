@@ -52,9 +52,16 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  * <li>{@link Layout#BYTES_16} (Q6_K, Q3_K) and {@link Layout#BYTES_16_AFFINE} (Q2_K): blocks of 16, the files' scale
  * blocks: float scales (and mins), then 16 vectors of bytes. Both lanes of an activation block take its scale; mins
  * meet the sums of each half of it.</li>
+ * <li>{@link Layout#NIBBLES_HALVES}, {@link Layout#NIBBLES_AFFINE_HALVES}: Q4_0's and Q4_K's with each block of 32 in
+ * two lanes, 16 elements each (4 vectors a group), and its scale (and min) stored once. The two lanes' sums make the
+ * block's sum in the 32-bit lane they share, which is scaled once. Chosen for rows that end in the first half of a
+ * group (see below).</li>
  * </ul>
  * A row whose blocks do not fill its last group is padded with zero blocks (scale 0, quants 0; the activations are
- * padded with zeros too), so every kernel works on whole groups. The activations are laid out to match ({@link Input}).
+ * padded with zeros too), so every kernel works on whole groups. Groups of the paired layouts (blocks of 16, halves)
+ * hold half as many blocks of 32, so they pad less: a 1536-column row at 512 bits is 48 blocks, padded to 64 in whole
+ * groups of 32 but to 48 in groups of 16, a quarter fewer bytes to stream (Qwen2.5-1.5B's q/k/v/o, gate, up and output
+ * rows; Gemma-2-2B's 2304, Qwen-MoE experts' 1408). The activations are laid out to match ({@link Input}).
  *
  * <h2>Lanes as pairs</h2>
  * The 16-bit sums are read as 32-bit lanes, each holding an even block (low half) and the odd block after it (high
@@ -72,6 +79,8 @@ final class Int8Matvec {
     static final int SL = S.length();
     /** {@link #SL} byte lanes: one Q8_0 quant of each block of a group, widened to 16 bits. */
     private static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(VectorKernels.BITS / 2));
+    /** {@link #L} 16-bit lanes: the fp16 scales of a group in a halves layout, one per block (widened to 32 bits). */
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(VectorKernels.BITS / 2));
 
     /**
      * Activations of n tokens rounded to 8-bit integers per block of 32 and laid out for the weight type's kernel:
@@ -101,7 +110,7 @@ final class Int8Matvec {
             if (same) return;
             this.realCols = cols;
             this.tokens = n;
-            this.blocks = (cols / 32 + SL - 1) / SL * SL;
+            this.blocks = layout.padded(cols / 32);
             this.cols = 32 * blocks;
             if (q.length < n * this.cols) {
                 q = new short[n * this.cols];
@@ -129,7 +138,7 @@ final class Int8Matvec {
                 else java.util.Arrays.fill(block, 0);
                 int g = b / SL, lane = b % SL;
                 // even blocks first, then odd; blocks of 16 in block order (both lanes of a block of 32 take its scale)
-                int slot = bo + g * SL + (layout.sixteens ? lane : (lane % 2) * L + lane / 2);
+                int slot = bo + g * SL + (layout.paired() ? lane : (lane % 2) * L + lane / 2);
                 d[slot] = scale;
                 int first = 0, sum = 0, base = qo + g * 32 * SL;
                 for (int j = 0; j < 16; j++) first += block[j];
@@ -139,6 +148,9 @@ final class Int8Matvec {
                 if (layout.sixteens) { // the first SL/2 blocks of 32 fill the first half (two lanes each), the others the second
                     int at = base + lane / L * 16 * SL + 2 * lane % SL;
                     for (int j = 0; j < 32; j++) q[at + j % 16 * SL + j / 16] = (short) block[j];
+                } else if (layout.halves) { // as sixteens; element 16h + v + 4p in vector v, nibble p, lane 2·block + h
+                    int at = base + lane / L * 16 * SL + 2 * lane % SL;
+                    for (int j = 0; j < 32; j++) q[at + j % 4 * 4 * SL + j % 16 / 4 * SL + j / 16] = (short) block[j];
                 } else if (layout.bytes) { // vector j
                     for (int j = 0; j < 32; j++) q[base + j * SL + lane] = (short) block[j];
                 } else {                   // vector j % 8, nibble j / 8
@@ -209,7 +221,8 @@ final class Int8Matvec {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
         boolean k = w.mins; // float scales and mins (Q4_K, Q4_1), else fp16 scales (Q4_0)
-        int gs = w.groupBytes, qa = w.quantAt;
+        boolean halves = w.halves;
+        int gs = w.groupBytes, qa = w.quantAt, steps = halves ? 4 : 8;
         short[] xq = in.q;
         int[] sum8 = in.sum8;
         float[] d = in.d, sumd = in.sumd;
@@ -217,10 +230,10 @@ final class Int8Matvec {
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int g = 0; g < w.groups; g++) {
             long go = (long) g * gs;
-            int gb = bt + g * SL;
+            int gb = bt + g * (halves ? L : SL);
             ShortVector a0 = ShortVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (int v = 0; v < 8; v++) {
-                int xb = xt + g * 32 * SL + v * 4 * SL;
+            for (int v = 0; v < steps; v++) {
+                int xb = xt + g * steps * 4 * SL + v * 4 * SL;
                 long q = go + qa + (long) v * 2 * SL;
                 ShortVector x0 = ShortVector.fromArray(S, xq, xb), x1 = ShortVector.fromArray(S, xq, xb + SL);
                 ShortVector x2 = ShortVector.fromArray(S, xq, xb + 2 * SL), x3 = ShortVector.fromArray(S, xq, xb + 3 * SL);
@@ -242,7 +255,20 @@ final class Int8Matvec {
                         .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16));
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-                if (k) {
+                if (halves) { // a 32-bit lane is one block: its two halves' sums make its sum, scaled once
+                    IntVector block = even.add(odd);
+                    if (k) {
+                        c = ((FloatVector) block.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb))
+                                .fma(FloatVector.fromMemorySegment(F, s, at, ORDER), c);
+                        c = FloatVector.fromArray(F, sumd, gb).fma(FloatVector.fromMemorySegment(F, s, at + 2L * SL, ORDER), c);
+                    } else {
+                        IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, s, at, ORDER).convertShape(VectorOperators.S2I, I, 0);
+                        FloatVector de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                                .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                        block = block.sub(IntVector.fromArray(I, sum8, gb));
+                        c = ((FloatVector) block.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(de, c);
+                    }
+                } else if (k) {
                     c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb))
                             .fma(FloatVector.fromMemorySegment(F, s, at, ORDER), c);
                     c = FloatVector.fromArray(F, sumd, gb).fma(FloatVector.fromMemorySegment(F, s, at + 4L * SL, ORDER), c);
@@ -287,7 +313,8 @@ final class Int8Matvec {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
         boolean k = w.mins; // float scales and mins (Q4_K, Q4_1), else fp16 scales (Q4_0)
-        int gs = w.groupBytes, qa = w.quantAt;
+        boolean halves = w.halves;
+        int gs = w.groupBytes, qa = w.quantAt, steps = halves ? 4 : 8;
         short[] xq = in.q;
         int[] sum8 = in.sum8;
         float[] d = in.d, sumd = in.sumd;
@@ -296,10 +323,10 @@ final class Int8Matvec {
         FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
         for (int g = g0; g < g1; g++) {
             long go = off + (long) g * gs;
-            int gb = t * nb + g * SL;
+            int gb = t * nb + g * (halves ? L : SL);
             ShortVector a0 = ShortVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (int v = 0; v < 8; v++) {
-                int xb = t * cols + g * 32 * SL + v * 4 * SL;
+            for (int v = 0; v < steps; v++) {
+                int xb = t * cols + g * steps * 4 * SL + v * 4 * SL;
                 ShortVector wv = ShortVector.fromMemorySegment(S, s, go + qa + (long) v * 2 * SL, ORDER);
                 ShortVector n0 = wv.and((short) 0xf), n1 = wv.lanewise(VectorOperators.LSHR, 4).and((short) 0xf);
                 ShortVector n2 = wv.lanewise(VectorOperators.LSHR, 8).and((short) 0xf), n3 = wv.lanewise(VectorOperators.LSHR, 12);
@@ -315,7 +342,19 @@ final class Int8Matvec {
             }
             // Q4_0's fp16 scales as floats, or Q4_K's float scales and mins.
             FloatVector de, dO, me, mO;
-            if (k) {
+            if (halves) { // one per block (a 32-bit lane)
+                if (k) {
+                    de = FloatVector.fromMemorySegment(F, s, go, ORDER);
+                    me = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
+                } else {
+                    IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, s, go, ORDER).convertShape(VectorOperators.S2I, I, 0);
+                    de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                    me = de;
+                }
+                dO = de;
+                mO = me;
+            } else if (k) {
                 de = FloatVector.fromMemorySegment(F, s, go, ORDER);
                 dO = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
                 me = FloatVector.fromMemorySegment(F, s, go + 4L * SL, ORDER);
@@ -339,7 +378,12 @@ final class Int8Matvec {
                         .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 IntVector odd = i0.lanewise(VectorOperators.ASHR, 16).add(i1.lanewise(VectorOperators.ASHR, 16));
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-                if (k) {
+                if (halves) {
+                    IntVector block = even.add(odd);
+                    if (!k) block = block.sub(IntVector.fromArray(I, sum8, at));
+                    c = ((FloatVector) block.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
+                    if (k) c = FloatVector.fromArray(F, sumd, at).fma(me, c);
+                } else if (k) {
                     c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
                     c = FloatVector.fromArray(F, sumd, at).fma(me, c);
                     c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + L)).fma(dO, c);
