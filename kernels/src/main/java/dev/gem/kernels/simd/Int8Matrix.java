@@ -105,9 +105,9 @@ final class Int8Matrix {
                 }
                 switch (layout) {
                     case NIBBLES, NIBBLES_HALVES -> m.packRowQ4_0(in, out);
-                    case BYTES -> m.packRowQ8_0(in, out);
+                    case BYTES, BYTES_HALVES -> m.packRowQ8_0(in, out);
                     case NIBBLES_AFFINE, NIBBLES_AFFINE_HALVES -> m.packRowAffine(source, in, out);
-                    case BYTES_AFFINE -> m.packRowAffineBytes(source, in, out);
+                    case BYTES_AFFINE, BYTES_AFFINE_HALVES -> m.packRowAffineBytes(source, in, out);
                     case BYTES_16 -> m.packRowSixteens(source, in, out);
                     case BYTES_16_AFFINE -> m.packRowQ2_K(in, out);
                 }
@@ -251,70 +251,65 @@ final class Int8Matrix {
     }
 
     /**
-     * Q5_K, and IQ4_XS and Q5_1 in its layout: per group of SL blocks of 32, their scales as floats ("even blocks then
-     * odd blocks"), their mins as floats, then the quants as bytes, Q8_0's way. Q5_K: scale d·scale, min -dmin·min,
+     * Q5_K, and IQ4_XS and Q5_1 in its layout: per group, its blocks' scales as floats ("even blocks then odd blocks";
+     * block order for halves), their mins as floats, then the quants as bytes, Q8_0's way ({@link #byteAt}). Q5_K: scale d·scale, min -dmin·min,
      * quants 0..31; IQ4_XS: scale d·(scale - 32), min 0, quants its levels (±127); Q5_1: its d and m, quants 0..31.
      * All exact.
      */
     private void packRowAffineBytes(DType source, byte[] in, byte[] out) {
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        if (source == DType.Q5_1) {
-            for (int block = 0; block < cols / 32; block++) {
-                int i = block * 24, go = block / SL * groupBytes, b = block % SL, slot = (b % 2) * (SL / 2) + b / 2;
-                o.putFloat(go + 4 * slot, Float.float16ToFloat((short) (in[i] & 0xff | in[i + 1] << 8)));
-                o.putFloat(go + 4 * SL + 4 * slot, Float.float16ToFloat((short) (in[i + 2] & 0xff | in[i + 3] << 8)));
-                int qh = in[i + 4] & 0xff | (in[i + 5] & 0xff) << 8 | (in[i + 6] & 0xff) << 16 | in[i + 7] << 24;
-                for (int e = 0; e < 32; e++) {
-                    int low = (in[i + 8 + e % 16] & 0xff) >>> (e < 16 ? 0 : 4) & 0xf;
-                    out[go + 8 * SL + e * SL + b] = (byte) (low | (qh >>> e & 1) << 4);
-                }
+        int minsAt = halves ? 2 * SL : 4 * SL; // after the group's scales: SL/2 floats (halves) or SL
+        boolean five = source == DType.Q5_K, one = source == DType.Q5_1;
+        for (int block = 0; block < cols / 32; block++) {
+            int go = block / groupBlocks * groupBytes, b = block % groupBlocks, slot = halves ? b : (b % 2) * (SL / 2) + b / 2;
+            float scale, min = 0;
+            int sb = one ? block * 24 : block / 8 * source.blockBytes, j = block % 8;
+            float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
+            if (one) {
+                scale = d;
+                min = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
+            } else if (five) {
+                float dmin = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
+                scale = d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j);
+                min = -(dmin * dev.gem.quant.PackedScales6.min(in, sb + 4, j));
+            } else {
+                int low = (in[sb + 4 + j / 2] & 0xff) >>> (4 * (j % 2)) & 0xf;
+                int high = ((in[sb + 2] & 0xff | (in[sb + 3] & 0xff) << 8) >>> (2 * j)) & 3;
+                scale = d * ((low | high << 4) - 32);
             }
-            return;
-        }
-        boolean five = source == DType.Q5_K;
-        for (int g = 0; g < groups; g++) {
-            int go = g * groupBytes;
-            for (int b = 0; b < SL; b++) {
-                if (g * SL + b >= cols / 32) continue; // padding: stays zero
-                int block = g * SL + b, sb = block / 8 * source.blockBytes, j = block % 8;
-                float d = Float.float16ToFloat((short) (in[sb] & 0xff | in[sb + 1] << 8));
-                int slot = (b % 2) * (SL / 2) + b / 2;
-                float scale, min = 0;
-                if (five) {
-                    float dmin = Float.float16ToFloat((short) (in[sb + 2] & 0xff | in[sb + 3] << 8));
-                    scale = d * dev.gem.quant.PackedScales6.scale(in, sb + 4, j);
-                    min = -(dmin * dev.gem.quant.PackedScales6.min(in, sb + 4, j));
-                } else {
-                    int low = (in[sb + 4 + j / 2] & 0xff) >>> (4 * (j % 2)) & 0xf;
-                    int high = ((in[sb + 2] & 0xff | (in[sb + 3] & 0xff) << 8) >>> (2 * j)) & 3;
-                    scale = d * ((low | high << 4) - 32);
+            o.putFloat(go + 4 * slot, scale);
+            o.putFloat(go + minsAt + 4 * slot, min);
+            int qh = one ? in[sb + 4] & 0xff | (in[sb + 5] & 0xff) << 8 | (in[sb + 6] & 0xff) << 16 | in[sb + 7] << 24 : 0;
+            for (int e = 0; e < 32; e++) {
+                int q;
+                if (one) {       // nibbles as Q4_0's, fifth bit e of qh
+                    q = (in[sb + 8 + e % 16] & 0xff) >>> (e < 16 ? 0 : 4) & 0xf | (qh >>> e & 1) << 4;
+                } else if (five) { // low nibble as Q4_K's, fifth bit j of qh[e]
+                    q = (in[sb + 48 + 32 * (j / 2) + e] & 0xff) >>> (4 * (j % 2)) & 0xf;
+                    q |= ((in[sb + 16 + e] & 0xff) >>> j & 1) << 4;
+                } else {         // nibbles as IQ4_NL's, 16 bytes per block
+                    q = IQ4_LEVELS[(in[sb + 8 + 16 * j + e % 16] & 0xff) >>> (e < 16 ? 0 : 4) & 0xf];
                 }
-                o.putFloat(go + 4 * slot, scale);
-                o.putFloat(go + 4 * SL + 4 * slot, min);
-                for (int e = 0; e < 32; e++) {
-                    int q;
-                    if (five) { // low nibble as Q4_K's, fifth bit j of qh[e]
-                        q = (in[sb + 48 + 32 * (j / 2) + e] & 0xff) >>> (4 * (j % 2)) & 0xf;
-                        q |= ((in[sb + 16 + e] & 0xff) >>> j & 1) << 4;
-                    } else {    // nibbles as IQ4_NL's, 16 bytes per block
-                        q = IQ4_LEVELS[(in[sb + 8 + 16 * j + e % 16] & 0xff) >>> (e < 16 ? 0 : 4) & 0xf];
-                    }
-                    out[go + 8 * SL + e * SL + b] = (byte) q;
-                }
+                out[byteAt(go, b, e)] = (byte) q;
             }
         }
     }
 
+    /**
+     * Where quant e of block k of the group at {@code go} goes in a byte layout: vector e, lane k; halves (as the
+     * blocks of 16): vector e % 16, lane 2k + e / 16.
+     */
+    private int byteAt(int go, int k, int e) {
+        return halves ? go + quantAt + e % 16 * SL + 2 * k + e / 16 : go + quantAt + e * SL + k;
+    }
+
+    /** Q8_0: per group its blocks' fp16 scales in block order, then the quants ({@link #byteAt}). */
     private void packRowQ8_0(byte[] in, byte[] out) {
-        for (int g = 0; g < groups; g++) {
-            int go = g * groupBytes;
-            for (int b = 0; b < SL; b++) {
-                if (g * SL + b >= cols / 32) continue; // padding: stays zero
-                int bo = (g * SL + b) * 34;
-                out[go + 2 * b] = in[bo];
-                out[go + 2 * b + 1] = in[bo + 1];
-                for (int j = 0; j < 32; j++) out[go + 2 * SL + j * SL + b] = in[bo + 2 + j];
-            }
+        for (int block = 0; block < cols / 32; block++) {
+            int go = block / groupBlocks * groupBytes, k = block % groupBlocks, bo = block * 34;
+            out[go + 2 * k] = in[bo];
+            out[go + 2 * k + 1] = in[bo + 1];
+            for (int e = 0; e < 32; e++) out[byteAt(go, k, e)] = in[bo + 2 + e];
         }
     }
 }

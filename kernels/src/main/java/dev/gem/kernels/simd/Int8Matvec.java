@@ -145,7 +145,7 @@ final class Int8Matvec {
                 for (int j = 16; j < 32; j++) sum += block[j];
                 sum += first;
                 // where element j of the block goes among the group's 32·SL activations: as the weights' elements
-                if (layout.sixteens) { // the first SL/2 blocks of 32 fill the first half (two lanes each), the others the second
+                if (layout.sixteens || layout.halves && layout.bytes) { // the first SL/2 blocks of 32 fill the first half (two lanes each), the others the second
                     int at = base + lane / L * 16 * SL + 2 * lane % SL;
                     for (int j = 0; j < 32; j++) q[at + j % 16 * SL + j / 16] = (short) block[j];
                 } else if (layout.halves) { // as sixteens; element 16h + v + 4p in vector v, nibble p, lane 2·block + h
@@ -413,8 +413,8 @@ final class Int8Matvec {
     static void rows4Q8(Int8Matrix w, int r0, int r1, int r2, int r3, Input in, int t, float[] out, int o, int stride) {
         MemorySegment s = w.data;
         long o0 = r0 * w.rowBytes, o1 = r1 * w.rowBytes, o2 = r2 * w.rowBytes, o3 = r3 * w.rowBytes;
-        boolean six = w.sixteens, fp16 = !w.floatScales, mins = w.mins;
-        int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
+        boolean six = w.sixteens, halves = w.halves, paired = six || halves, fp16 = !w.floatScales, mins = w.mins;
+        int gs = w.groupBytes, qa = w.quantAt, steps = paired ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
         ShortVector bias = ShortVector.fromArray(S, EVEN_BIAS, 0);
@@ -423,7 +423,7 @@ final class Int8Matvec {
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
         for (int g = 0; g < w.groups; g++) {
             long go = (long) g * gs;
-            int gb = bt + g * (six ? L : SL);
+            int gb = bt + g * (paired ? L : SL);
             IntVector e0 = IntVector.zero(I), d0 = e0, e1 = e0, d1 = e0, e2 = e0, d2 = e0, e3 = e0, d3 = e0;
             for (int j = 0; j < steps; j += 2) {
                 int xb = xt + g * steps * SL + j * SL;
@@ -442,6 +442,27 @@ final class Int8Matvec {
             }
             for (int i = 0; i < 4; i++) {
                 long at = (i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3) + go;
+                if (halves) { // a 32-bit lane is one block: its two halves' sums make its sum, scaled once
+                    IntVector odd = i == 0 ? d0 : i == 1 ? d1 : i == 2 ? d2 : d3;
+                    IntVector block = (i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3).sub(odd.lanewise(VectorOperators.LSHL, 16))
+                            .sub(biases).add(odd);
+                    FloatVector dh;
+                    if (fp16) {
+                        IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, s, at, ORDER).convertShape(VectorOperators.S2I, I, 0);
+                        dh = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                                .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                    } else {
+                        dh = FloatVector.fromMemorySegment(F, s, at, ORDER);
+                    }
+                    FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
+                    c = ((FloatVector) block.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, gb)).fma(dh, c);
+                    if (mins) c = FloatVector.fromArray(F, minEven, gb).fma(FloatVector.fromMemorySegment(F, s, at + 2L * SL, ORDER), c);
+                    if (i == 0) c0 = c;
+                    else if (i == 1) c1 = c;
+                    else if (i == 2) c2 = c;
+                    else c3 = c;
+                    continue;
+                }
                 FloatVector de, dO;
                 if (!fp16) {
                     de = FloatVector.fromMemorySegment(F, s, at, ORDER);
@@ -482,8 +503,8 @@ final class Int8Matvec {
     static void dot4Q8(Int8Matrix w, long row, Input in, int t, int g0, int g1, float[] acc, int ao) {
         MemorySegment s = w.data;
         long off = row * w.rowBytes;
-        boolean six = w.sixteens, fp16 = !w.floatScales, mins = w.mins;
-        int gs = w.groupBytes, qa = w.quantAt, steps = six ? 16 : 32, oddD = six ? 0 : L;
+        boolean six = w.sixteens, halves = w.halves, paired = six || halves, fp16 = !w.floatScales, mins = w.mins;
+        int gs = w.groupBytes, qa = w.quantAt, steps = paired ? 16 : 32, oddD = six ? 0 : L;
         short[] xq = in.q;
         float[] d = in.d, minEven = six ? in.sumd1 : in.sumd, minOdd = six ? in.sumd2 : in.sumd;
         ShortVector bias = ShortVector.fromArray(S, EVEN_BIAS, 0);
@@ -493,7 +514,7 @@ final class Int8Matvec {
         FloatVector c2 = FloatVector.fromArray(F, acc, ao + 2 * L), c3 = FloatVector.fromArray(F, acc, ao + 3 * L);
         for (int g = g0; g < g1; g++) {
             long go = off + (long) g * gs;
-            int gb = t * nb + g * (six ? L : SL);
+            int gb = t * nb + g * (paired ? L : SL);
             IntVector e0 = IntVector.zero(I), o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0;
             for (int j = 0; j < steps; j += 2) {
                 int xb = t * cols + g * steps * SL + j * SL;
@@ -515,29 +536,47 @@ final class Int8Matvec {
                 o3 = o3.add(p3.lanewise(VectorOperators.ASHR, 16));
             }
             FloatVector de, dO, me = null, mO = null;
-            if (mins) {
-                me = FloatVector.fromMemorySegment(F, s, go + 4L * SL, ORDER);
-                mO = FloatVector.fromMemorySegment(F, s, go + 6L * SL, ORDER);
-            }
-            if (!fp16) {
-                de = FloatVector.fromMemorySegment(F, s, go, ORDER);
-                dO = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
+            if (halves) { // one per block (a 32-bit lane)
+                if (mins) me = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
+                if (fp16) {
+                    IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, s, go, ORDER).convertShape(VectorOperators.S2I, I, 0);
+                    de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                } else {
+                    de = FloatVector.fromMemorySegment(F, s, go, ORDER);
+                }
+                dO = de;
+                mO = me;
             } else {
-                IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
-                de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
-                dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
-                        .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                if (mins) {
+                    me = FloatVector.fromMemorySegment(F, s, go + 4L * SL, ORDER);
+                    mO = FloatVector.fromMemorySegment(F, s, go + 6L * SL, ORDER);
+                }
+                if (!fp16) {
+                    de = FloatVector.fromMemorySegment(F, s, go, ORDER);
+                    dO = FloatVector.fromMemorySegment(F, s, go + 2L * SL, ORDER);
+                } else {
+                    IntVector h = IntVector.fromMemorySegment(I, s, go, ORDER);
+                    de = h.lanewise(VectorOperators.LSHL, 13).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.lanewise(VectorOperators.LSHL, 16).and(0x80000000)).reinterpretAsFloats();
+                    dO = h.lanewise(VectorOperators.LSHR, 3).and(0x0fffe000).reinterpretAsFloats().mul(0x1p112f)
+                            .reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+                }
             }
             for (int i = 0; i < 4; i++) {
                 IntVector odd = i == 0 ? o0 : i == 1 ? o1 : i == 2 ? o2 : o3;
                 IntVector even = (i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3).sub(odd.lanewise(VectorOperators.LSHL, 16)).sub(biases);
                 int at = gb + i * nb;
                 FloatVector c = i == 0 ? c0 : i == 1 ? c1 : i == 2 ? c2 : c3;
-                c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
-                if (mins) c = FloatVector.fromArray(F, minEven, at).fma(me, c);
-                c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + oddD)).fma(dO, c);
-                if (mins) c = FloatVector.fromArray(F, minOdd, at + oddD).fma(mO, c);
+                if (halves) {
+                    c = ((FloatVector) even.add(odd).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
+                    if (mins) c = FloatVector.fromArray(F, minEven, at).fma(me, c);
+                } else {
+                    c = ((FloatVector) even.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at)).fma(de, c);
+                    if (mins) c = FloatVector.fromArray(F, minEven, at).fma(me, c);
+                    c = ((FloatVector) odd.convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, d, at + oddD)).fma(dO, c);
+                    if (mins) c = FloatVector.fromArray(F, minOdd, at + oddD).fma(mO, c);
+                }
                 if (i == 0) c0 = c;
                 else if (i == 1) c1 = c;
                 else if (i == 2) c2 = c;

@@ -23,6 +23,10 @@ enum Layout {
     BYTES(34, 2, true, false, false, false, false),
     /** Q5_K, Q5_1 and IQ4_XS: float scale and min per 32, bytes. */
     BYTES_AFFINE(40, 8, true, false, false, true, true),
+    /** BYTES with each block in two lanes (16 elements each, as the blocks of 16) and its fp16 scale once. */
+    BYTES_HALVES(17, 1, true, false, true, false, false),
+    /** BYTES_AFFINE with each block in two lanes and its float scale and min once. */
+    BYTES_AFFINE_HALVES(20, 4, true, false, true, true, true),
     /** Q6_K and Q3_K: float scale per 16, signed bytes. */
     BYTES_16(20, 4, true, true, false, true, false),
     /** Q2_K: float scale and min per 16, bytes. */
@@ -59,12 +63,18 @@ enum Layout {
     }
 
     /**
-     * {@link #of(DType)} for rows of {@code blocks} blocks of 32: a nibble type takes its halves layout where that pads
+     * {@link #of(DType)} for rows of {@code blocks} blocks of 32: a type takes its halves layout where that pads
      * the rows to fewer blocks (1536 columns at 512 bits: 48 blocks, not 64), which streams that many fewer bytes.
      */
     static Layout of(DType type, int blocks) {
         Layout l = of(type);
-        Layout halves = l == NIBBLES ? NIBBLES_HALVES : l == NIBBLES_AFFINE ? NIBBLES_AFFINE_HALVES : null;
+        Layout halves = switch (l) {
+            case NIBBLES -> NIBBLES_HALVES;
+            case NIBBLES_AFFINE -> NIBBLES_AFFINE_HALVES;
+            case BYTES -> BYTES_HALVES;
+            case BYTES_AFFINE -> BYTES_AFFINE_HALVES;
+            case null, default -> null;
+        };
         return halves != null && halves.padded(blocks) < l.padded(blocks) ? halves : l;
     }
 
