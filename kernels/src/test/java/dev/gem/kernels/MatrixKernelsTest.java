@@ -251,6 +251,36 @@ class MatrixKernelsTest {
     }
 
     /**
+     * Rows that end in the first half of a group are padded only to the half (the paired layouts): a 1536-column Q4_0
+     * or Q8_0 copy (48 blocks; 64 in whole groups at 512 bits) has exactly the file's size at every width, a Q4_K
+     * copy its 24 bytes per block, a Q6_K copy its 40.
+     */
+    @Test
+    void rowsEndingInAHalfGroupAreNotPaddedToAWholeOne() {
+        Kernels k = kernels();
+        if (!(k instanceof VectorKernels)) return; // the scalar backend keeps no copies
+        Random r = new Random(6);
+        int rows = 3, cols = 1536, blocks = rows * cols / 32;
+        try (Arena arena = Arena.ofShared()) {
+            for (DType t : new DType[] {DType.Q4_0, DType.Q8_0, DType.Q4_K, DType.Q6_K}) {
+                Tensor w = weights(t, rows, cols, Fill.QUANTIZED, r, arena, false);
+                long[] asked = new long[1];
+                assertTrue(k.prepare(pool, w, bytes -> {
+                    asked[0] += bytes;
+                    return arena.allocate(bytes, 64);
+                }), k.name() + " " + t);
+                long want = switch (t) {
+                    case Q4_0 -> w.byteSize();
+                    case Q8_0 -> w.byteSize();
+                    case Q4_K -> 24L * blocks;
+                    default -> 40L * blocks;
+                };
+                assertEquals(want, asked[0], k.name() + " " + t + " x " + cols + ": bytes of the copy");
+            }
+        }
+    }
+
+    /**
      * Blocks with scale ±0 or a subnormal scale are repacked like any other; a matrix with an infinite or NaN scale is
      * left to the float kernel (the integer kernels convert scales without that special case). Results are right
      * either way.
