@@ -52,10 +52,11 @@ import static dev.gem.kernels.simd.VectorKernels.SWAP8;
  * <li>{@link Layout#BYTES_16} (Q6_K, Q3_K) and {@link Layout#BYTES_16_AFFINE} (Q2_K): blocks of 16, the files' scale
  * blocks: float scales (and mins), then 16 vectors of bytes. Both lanes of an activation block take its scale; mins
  * meet the sums of each half of it.</li>
- * <li>{@link Layout#NIBBLES_HALVES}, {@link Layout#NIBBLES_AFFINE_HALVES}: Q4_0's and Q4_K's with each block of 32 in
- * two lanes, 16 elements each (4 vectors a group), and its scale (and min) stored once. The two lanes' sums make the
- * block's sum in the 32-bit lane they share, which is scaled once. Chosen for rows that end in the first half of a
- * group (see below).</li>
+ * <li>{@link Layout#NIBBLES_HALVES}, {@link Layout#NIBBLES_AFFINE_HALVES}, {@link Layout#BYTES_HALVES},
+ * {@link Layout#BYTES_AFFINE_HALVES}: the four above with each block of 32 in two lanes, 16 elements each (4 nibble
+ * vectors or 16 byte steps a group, the bytes placed as the blocks of 16), and its scale (and min) stored once. The two
+ * lanes' sums make the block's sum in the 32-bit lane they share, which is scaled once. Chosen for rows that end in
+ * the first half of a group (see below).</li>
  * </ul>
  * A row whose blocks do not fill its last group is padded with zero blocks (scale 0, quants 0; the activations are
  * padded with zeros too), so every kernel works on whole groups. Groups of the paired layouts (blocks of 16, halves)
@@ -137,7 +138,7 @@ final class Int8Matvec {
                 if (b < real) scale = roundBlock(x, from + 32 * b, block);
                 else java.util.Arrays.fill(block, 0);
                 int g = b / SL, lane = b % SL;
-                // even blocks first, then odd; blocks of 16 in block order (both lanes of a block of 32 take its scale)
+                // even blocks first, then odd; the paired layouts in block order (a block's two lanes share its scale)
                 int slot = bo + g * SL + (layout.paired() ? lane : (lane % 2) * L + lane / 2);
                 d[slot] = scale;
                 int first = 0, sum = 0, base = qo + g * 32 * SL;

@@ -36,7 +36,7 @@ enum Layout {
     final int blockBytes, quantsAt;
     /** Byte quants (the Q8_0 kernel shape) rather than nibbles; blocks of 16 (two lanes per block of 32 activations). */
     final boolean bytes, sixteens;
-    /** Each block of 32 in two lanes of 16 elements, one scale (and min) per block: the nibble kernels' paired form. */
+    /** Each block of 32 in two lanes of 16 elements, one scale (and min) per block: the one-lane layouts' paired form. */
     final boolean halves;
     /** Scales stored as floats (else fp16, converted in the kernel); a min per block, met by the activations' sums. */
     final boolean floatScales, mins;
