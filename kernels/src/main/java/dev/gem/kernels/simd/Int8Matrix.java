@@ -117,35 +117,42 @@ final class Int8Matrix {
         return m;
     }
 
-    /** Q4_0: per group its blocks' fp16 scales in block order, then the nibbles ({@link #putNibble}). */
+    /** Q4_0: per group its blocks' fp16 scales in block order, then the nibbles ({@link #putNibbles}). */
     private void packRowQ4_0(byte[] in, byte[] out) {
-        java.util.Arrays.fill(out, (byte) 0);
+        int[] q = new int[32];
         for (int block = 0; block < cols / 32; block++) {
             int go = block / groupBlocks * groupBytes, k = block % groupBlocks, bo = block * 18;
             out[go + 2 * k] = in[bo];
             out[go + 2 * k + 1] = in[bo + 1];
-            for (int e = 0; e < 32; e++)
-                putNibble(out, go + quantAt, k, e, (in[bo + 2 + e % 16] & 0xff) >>> (e < 16 ? 0 : 4));
+            for (int e = 0; e < 16; e++) {
+                q[e] = in[bo + 2 + e] & 0xf;
+                q[e + 16] = (in[bo + 2 + e] & 0xff) >>> 4;
+            }
+            putNibbles(out, go + quantAt, k, q);
         }
     }
 
     /**
-     * Sets nibble q (its low four bits) of element e of block k of a group whose quants start at {@code qs}. A 16-bit
-     * lane holds four nibbles, at bits 4p. One lane per block: element v + 8p in vector v (8 vectors a group). Halves:
-     * element 16h + v + 4p of block k in vector v (4 vectors a group), lane 2k + h.
+     * Block k's 32 nibbles q (0..15) into the quants of its group at {@code qs}. A 16-bit lane holds four nibbles, at
+     * bits 4p. One lane per block: element v + 8p in vector v (8 vectors a group). Halves: element 16h + v + 4p in
+     * vector v (4 vectors a group), lane 2k + h. Whole lanes are written, so a reused row buffer needs no clearing.
      */
-    private void putNibble(byte[] out, int qs, int k, int e, int q) {
-        int v, p, lane;
+    private void putNibbles(byte[] out, int qs, int k, int[] q) {
         if (halves) {
-            v = e % 4;
-            p = e % 16 / 4;
-            lane = 2 * k + e / 16;
+            for (int h = 0; h < 2; h++)
+                for (int v = 0; v < 4; v++) {
+                    int e = 16 * h + v, at = qs + v * 2 * SL + 2 * (2 * k + h);
+                    int lane = q[e] | q[e + 4] << 4 | q[e + 8] << 8 | q[e + 12] << 12;
+                    out[at] = (byte) lane;
+                    out[at + 1] = (byte) (lane >>> 8);
+                }
         } else {
-            v = e % 8;
-            p = e / 8;
-            lane = k;
+            for (int v = 0; v < 8; v++) {
+                int at = qs + v * 2 * SL + 2 * k, lane = q[v] | q[v + 8] << 4 | q[v + 16] << 8 | q[v + 24] << 12;
+                out[at] = (byte) lane;
+                out[at + 1] = (byte) (lane >>> 8);
+            }
         }
-        out[qs + v * 2 * SL + 2 * lane + p / 2] |= (byte) ((q & 0xf) << 4 * (p % 2));
     }
 
     /** ggml's kvalues_iq4nl: the 16 levels of IQ4_NL and IQ4_XS. */
@@ -175,7 +182,7 @@ final class Int8Matrix {
      * mantissas); for Q4_1 its fp16 d and m.
      */
     private void packRowAffine(DType source, byte[] in, byte[] out) {
-        java.util.Arrays.fill(out, (byte) 0);
+        int[] nibbles = new int[32];
         java.nio.ByteBuffer o = java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         boolean k = source == DType.Q4_K;
         int minsAt = halves ? 2 * SL : 4 * SL; // after the group's scales: SL/2 floats (halves) or SL
@@ -189,8 +196,15 @@ final class Int8Matrix {
             o.putFloat(go + minsAt + 4 * slot, k ? -(m * dev.gem.quant.PackedScales6.min(in, sb + 4, j)) : m);
             // Q4_K: 64 values share 32 bytes (low nibbles, then high); Q4_1: 32 share 16, as Q4_0's
             int qs = k ? sb + 16 + 32 * (j / 2) : sb + 4;
-            for (int e = 0; e < 32; e++)
-                putNibble(out, go + quantAt, b, e, k ? (in[qs + e] & 0xff) >>> 4 * (j % 2) : (in[qs + e % 16] & 0xff) >>> (e < 16 ? 0 : 4));
+            if (k) {
+                for (int e = 0, shift = 4 * (j % 2); e < 32; e++) nibbles[e] = (in[qs + e] & 0xff) >>> shift & 0xf;
+            } else {
+                for (int e = 0; e < 16; e++) {
+                    nibbles[e] = in[qs + e] & 0xf;
+                    nibbles[e + 16] = (in[qs + e] & 0xff) >>> 4;
+                }
+            }
+            putNibbles(out, go + quantAt, b, nibbles);
         }
     }
 
