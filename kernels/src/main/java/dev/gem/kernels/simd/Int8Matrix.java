@@ -13,8 +13,10 @@ import static dev.gem.kernels.simd.Int8Matvec.SL;
  * A weight matrix repacked "blocks in lanes" for {@link Int8Matvec}, in one of the {@link Layout}s. Q4_0 and Q8_0 copies
  * have the size of the original; the other types' blocks get their scales (and mins) as floats, which the kernels use
  * as they are, and bytes where the file has 2, 3, 5 or 6 bits: from 4/3 (Q4_K) to 4.6 (Q2_K) times the file's size.
- * Rows are padded to whole groups with zero blocks. The copy lives in memory of its own (the mapped file is left
- * alone, and still serves row lookups such as embeddings), released by the garbage collector with the matrix.
+ * Rows are padded to whole groups with zero blocks (half groups in the paired layouts). The copy lives in memory of its
+ * own (the mapped file is left alone, and still serves row lookups such as embeddings), from the allocator given to
+ * {@code Kernels.prepare}: a model's arena, freed when the model closes, or by default memory the garbage collector
+ * frees with the matrix.
  *
  * <p>Deliberately holds no reference to the source tensor, so a weak map from tensors to their repacked copies lets
  * both go when the model does.
