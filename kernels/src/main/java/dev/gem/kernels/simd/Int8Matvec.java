@@ -146,7 +146,7 @@ final class Int8Matvec {
                 for (int j = 16; j < 32; j++) sum += block[j];
                 sum += first;
                 // where element j of the block goes among the group's 32·SL activations: as the weights' elements
-                if (layout.sixteens || layout.halves && layout.bytes) { // the first SL/2 blocks of 32 fill the first half (two lanes each), the others the second
+                if (layout.bytes && layout.paired()) { // the first SL/2 blocks of 32 fill the first half (two lanes each), the others the second
                     int at = base + lane / L * 16 * SL + 2 * lane % SL;
                     for (int j = 0; j < 32; j++) q[at + j % 16 * SL + j / 16] = (short) block[j];
                 } else if (layout.halves) { // as sixteens; element 16h + v + 4p in vector v, nibble p, lane 2·block + h
